@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using SkyPilot.Core.Identity;
+
+namespace SkyPilot.Core.Checks
+{
+    /// <summary>One cloud's check: its capabilities, each checked separately, and the identity they were checked for.</summary>
+    public sealed class CloudCheckResult
+    {
+        public string Cloud { get; init; } = string.Empty;
+
+        /// <summary>Compute result; null when compute was not requested.</summary>
+        public CapabilityResult? Compute { get; init; }
+
+        /// <summary>Storage result; null when storage was not requested.</summary>
+        public CapabilityResult? Storage { get; init; }
+
+        public CloudIdentity Identity { get; init; } = new CloudIdentity();
+
+        public DateTimeOffset CheckedAt { get; init; }
+
+        /// <summary>True when the results were served from the check cache.</summary>
+        public bool FromCache { get; init; }
+
+        public IEnumerable<CapabilityResult> Capabilities => new[] { Compute, Storage }.Where(r => r != null).Select(r => r!);
+
+        /// <summary>True when every requested capability is allowed.</summary>
+        public bool Enabled => Capabilities.Any() && Capabilities.All(r => r.Allowed);
+
+        /// <summary>The allowed capabilities, as <c>sky check</c> lists them: <c>compute, storage</c>.</summary>
+        public string EnabledCapabilities => string.Join(", ", Capabilities.Where(r => r.Allowed).Select(r => r.Capability.ToString().ToLowerInvariant()));
+
+        /// <summary>SkyPilot's summary: <c>enabled [compute, storage]</c> or <c>disabled</c>.</summary>
+        public string Summary
+        {
+            get
+            {
+                var enabled = EnabledCapabilities;
+                return enabled.Length == 0 ? "disabled" : "enabled [" + enabled + "]";
+            }
+        }
+
+        public override string ToString() => KnownClouds.DisplayName(Cloud) + ": " + Summary;
+    }
+}

@@ -1,0 +1,109 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SkyPilot.Core.Config
+{
+    /// <summary>
+    /// The parts of SkyPilot's user config (<c>~/.sky/config.yaml</c>, or <c>SKYPILOT_CONFIG</c>) this module reads.
+    /// </summary>
+    public sealed class SkyConfig
+    {
+        public static readonly SkyConfig Empty = new SkyConfig(null, null, null);
+
+        private readonly YamlMappingNode? _root;
+
+        private SkyConfig(string? path, byte[]? content, YamlMappingNode? root)
+        {
+            Path = path;
+            Content = content;
+            _root = root;
+        }
+
+        public string? Path { get; }
+
+        internal byte[]? Content { get; }
+
+        /// <summary>Set when the file exists but could not be read or parsed; the config then counts as empty.</summary>
+        public string? Warning { get; private set; }
+
+        public static string DefaultPath(SkyEnvironment env)
+        {
+            var overridden = env.Get("SKYPILOT_CONFIG");
+            return overridden != null ? env.ExpandHome(overridden) : System.IO.Path.Combine(env.HomeDirectory, ".sky", "config.yaml");
+        }
+
+        public static SkyConfig Load(SkyEnvironment env)
+        {
+            var path = DefaultPath(env);
+            byte[]? content;
+            try
+            {
+                content = Identity.FingerprintBuilder.TryReadFile(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return new SkyConfig(path, null, null) { Warning = "cannot read SkyPilot config " + path + ": " + e.Message };
+            }
+
+            if (content is null || content.Length == 0)
+            {
+                return new SkyConfig(path, content, null);
+            }
+
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+                var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
+                return new SkyConfig(path, content, root);
+            }
+            catch (YamlException e)
+            {
+                return new SkyConfig(path, content, null)
+                {
+                    Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + "); ignoring it",
+                };
+            }
+        }
+
+        /// <summary>A scalar at a dotted path such as <c>gcp.vpc_name</c>, or null.</summary>
+        public string? GetString(string dottedPath)
+        {
+            return Find(dottedPath) is YamlScalarNode scalar && !string.IsNullOrEmpty(scalar.Value) ? scalar.Value : null;
+        }
+
+        /// <summary>True when the path holds a non-empty value (scalar, list or mapping).</summary>
+        public bool HasValue(string dottedPath)
+        {
+            switch (Find(dottedPath))
+            {
+                case YamlScalarNode scalar:
+                    return !string.IsNullOrEmpty(scalar.Value) && scalar.Value != "null" && scalar.Value != "~";
+                case YamlSequenceNode sequence:
+                    return sequence.Children.Count > 0;
+                case YamlMappingNode mapping:
+                    return mapping.Children.Count > 0;
+                default:
+                    return false;
+            }
+        }
+
+        private YamlNode? Find(string dottedPath)
+        {
+            YamlNode? node = _root;
+            foreach (var part in dottedPath.Split('.'))
+            {
+                if (!(node is YamlMappingNode mapping) || !mapping.Children.TryGetValue(new YamlScalarNode(part), out node))
+                {
+                    return null;
+                }
+            }
+
+            return node;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core.Checks;
+using SkyPilot.Core.Http;
+using SkyPilot.Core.Identity;
+
+namespace SkyPilot.Core.Gcp
+{
+    /// <summary>
+    /// GCP compute and storage checks: one Resource Manager <c>testIamPermissions</c> call for both permission lists,
+    /// in parallel with a Compute Engine <c>projects.get</c> that reveals a disabled API.
+    /// </summary>
+    public sealed class GcpCloudChecker : ICloudChecker
+    {
+        private readonly HttpClient _http;
+        private readonly ISkyLog _log;
+        private readonly Func<DateTimeOffset> _clock;
+        private readonly IGoogleTokenSource? _tokens;
+
+        public GcpCloudChecker(HttpClient http, ISkyLog log, Func<DateTimeOffset>? clock = null)
+            : this(http, log, clock, null)
+        {
+        }
+
+        internal GcpCloudChecker(HttpClient http, ISkyLog log, Func<DateTimeOffset>? clock, IGoogleTokenSource? tokens)
+        {
+            _http = http;
+            _log = log;
+            _clock = clock ?? (() => DateTimeOffset.UtcNow);
+            _tokens = tokens;
+        }
+
+        public string Cloud => KnownClouds.Gcp;
+
+        public IReadOnlyList<Capability> SupportedCapabilities { get; } = new[] { Capability.Compute, Capability.Storage };
+
+        public CloudIdentity ResolveIdentity(SkyEnvironment environment) => GcpIdentityResolver.ResolveDetailed(environment, now: _clock()).Identity;
+
+        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var resolution = GcpIdentityResolver.ResolveDetailed(environment, now: _clock());
+            var identity = resolution.Identity;
+            var required = capabilities.Distinct().ToDictionary(c => c, c => GcpPermissions.For(c, resolution.SkyConfig));
+            var build = new ResultBuilder(identity, required, _clock, stopwatch);
+
+            if (!identity.IsUsable)
+            {
+                return build.All(identity.ProblemStatus!.Value, identity.Problem!, identity.Hint);
+            }
+
+            var settings = HttpSettings.FromEnvironment(environment);
+            var rest = new GoogleRestClient(new RetryingHttpSender(_http, settings, _log));
+            var endpoints = new GoogleEndpoints(environment, resolution.Gcloud.Properties);
+            var tokens = _tokens ?? new GoogleAuthTokenSource(settings);
+
+            string token;
+            try
+            {
+                token = await tokens.GetAccessTokenAsync(resolution.Credential, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GoogleAuthException e)
+            {
+                return build.All(e.Status, e.Message, e.Hint);
+            }
+
+            var project = identity.Project!;
+            var allPermissions = required.Values.SelectMany(p => p).Distinct().ToList();
+            var iamTask = new ResourceManagerClient(rest, endpoints.BaseUrl(GoogleApi.ResourceManager))
+                .TestIamPermissionsAsync(project, allPermissions, token, cancellationToken);
+            var computeTask = required.ContainsKey(Capability.Compute)
+                ? new ComputeClient(rest, endpoints.BaseUrl(GoogleApi.Compute)).GetProjectAsync(project, token, cancellationToken)
+                : Task.CompletedTask;
+            await WhenAllSettled(iamTask, computeTask).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var computeFailure = computeTask.IsFaulted ? computeTask.Exception!.GetBaseException() : null;
+            if (iamTask.IsFaulted)
+            {
+                var (status, reason, hint) = GcpCheckOutcomes.ForFailure(iamTask.Exception!.GetBaseException(), GoogleApi.ResourceManager, identity);
+                return required.Keys.Select(c => c == Capability.Compute && IsServiceDisabled(computeFailure)
+                    ? build.Disabled(c, computeFailure!, Array.Empty<string>())
+                    : build.One(c, status, reason, hint, Array.Empty<string>())).ToList();
+            }
+
+            var granted = new HashSet<string>(iamTask.Result, StringComparer.Ordinal);
+            return required.Keys.Select(c => Evaluate(c, granted, c == Capability.Compute ? computeFailure : null, build, identity)).ToList();
+        }
+
+        private static CapabilityResult Evaluate(Capability capability, HashSet<string> granted, Exception? apiFailure, ResultBuilder build, CloudIdentity identity)
+        {
+            var tested = build.Required[capability];
+            var missing = tested.Where(p => !granted.Contains(p)).ToList();
+            if (IsServiceDisabled(apiFailure))
+            {
+                return build.Disabled(capability, apiFailure!, missing);
+            }
+
+            if (missing.Count > 0)
+            {
+                return build.One(capability, CheckStatus.MissingPermissions, GcpCheckOutcomes.MissingReason(missing, tested.Count), GcpCheckOutcomes.MissingHint(missing, identity), missing);
+            }
+
+            if (apiFailure != null)
+            {
+                var (status, reason, hint) = GcpCheckOutcomes.ForFailure(apiFailure, GoogleApi.Compute, identity);
+                return build.One(capability, status, "permissions held, but the Compute Engine API check failed: " + reason, hint, missing);
+            }
+
+            var detail = capability == Capability.Compute ? "; Compute Engine API enabled" : string.Empty;
+            return build.One(capability, CheckStatus.Allowed, "all " + tested.Count + " required permissions held" + detail, null, missing);
+        }
+
+        private static bool IsServiceDisabled(Exception? failure) => failure is GoogleApiException api && api.Error.IsServiceDisabled;
+
+        private static async Task WhenAllSettled(params Task[] tasks)
+        {
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Each task's outcome is inspected separately.
+            }
+        }
+
+        private sealed class ResultBuilder
+        {
+            private readonly CloudIdentity _identity;
+            private readonly Func<DateTimeOffset> _clock;
+            private readonly Stopwatch _stopwatch;
+
+            public ResultBuilder(CloudIdentity identity, Dictionary<Capability, IReadOnlyList<string>> required, Func<DateTimeOffset> clock, Stopwatch stopwatch)
+            {
+                _identity = identity;
+                Required = required;
+                _clock = clock;
+                _stopwatch = stopwatch;
+            }
+
+            public Dictionary<Capability, IReadOnlyList<string>> Required { get; }
+
+            public IReadOnlyList<CapabilityResult> All(CheckStatus status, string reason, string? hint)
+            {
+                return Required.Keys.Select(c => One(c, status, reason, hint, Array.Empty<string>())).ToList();
+            }
+
+            public CapabilityResult Disabled(Capability capability, Exception failure, IReadOnlyList<string> missing)
+            {
+                var error = ((GoogleApiException)failure).Error;
+                var (status, reason, hint) = GcpCheckOutcomes.ApiDisabled(error.DisabledService ?? GoogleApi.Compute.ServiceName, _identity.Project!);
+                return One(capability, status, reason, hint, missing);
+            }
+
+            public CapabilityResult One(Capability capability, CheckStatus status, string reason, string? hint, IReadOnlyList<string> missing)
+            {
+                return new CapabilityResult
+                {
+                    Cloud = KnownClouds.Gcp,
+                    Capability = capability,
+                    Status = status,
+                    PermissionsTested = Required[capability],
+                    MissingPermissions = missing,
+                    Reason = reason,
+                    Hint = hint,
+                    Identity = _identity,
+                    CheckedAt = _clock(),
+                    Duration = _stopwatch.Elapsed,
+                };
+            }
+        }
+    }
+}

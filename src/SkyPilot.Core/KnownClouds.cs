@@ -1,0 +1,28 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SkyPilot.Core
+{
+    /// <summary>The clouds this module can check, by canonical name.</summary>
+    public static class KnownClouds
+    {
+        public const string Gcp = "gcp";
+
+        private static readonly Dictionary<string, string> Display = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            [Gcp] = "GCP",
+        };
+
+        public static IReadOnlyList<string> All { get; } = Display.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+
+        /// <summary>The canonical name for user input in any case, or null when unknown.</summary>
+        public static string? Normalize(string name)
+        {
+            var trimmed = name.Trim();
+            return Display.Keys.FirstOrDefault(k => string.Equals(k, trimmed, StringComparison.OrdinalIgnoreCase));
+        }
+
+        public static string DisplayName(string cloud) => Display.TryGetValue(cloud, out var display) ? display : cloud;
+    }
+}

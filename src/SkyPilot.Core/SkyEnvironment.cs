@@ -1,0 +1,101 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+
+namespace SkyPilot.Core
+{
+    /// <summary>
+    /// A snapshot of the environment variables and home directory the module reads its configuration from.
+    /// Cmdlets use <see cref="FromProcess"/>; C# callers may build one from any dictionary.
+    /// </summary>
+    public sealed class SkyEnvironment
+    {
+        private readonly Dictionary<string, string> _variables;
+
+        public SkyEnvironment(IEnumerable<KeyValuePair<string, string>> variables, string? homeDirectory = null, bool? isWindows = null)
+        {
+            IsWindows = isWindows ?? RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            _variables = new Dictionary<string, string>(IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            foreach (var pair in variables)
+            {
+                _variables[pair.Key] = pair.Value;
+            }
+
+            HomeDirectory = homeDirectory
+                ?? Get("HOME")
+                ?? Get("USERPROFILE")
+                ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        }
+
+        public bool IsWindows { get; }
+
+        /// <summary>The user's home directory (HOME, else USERPROFILE).</summary>
+        public string HomeDirectory { get; }
+
+        public IReadOnlyDictionary<string, string> Variables => _variables;
+
+        /// <summary>The current process environment.</summary>
+        public static SkyEnvironment FromProcess()
+        {
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            {
+                pairs.Add(new KeyValuePair<string, string>((string)entry.Key, (string?)entry.Value ?? string.Empty));
+            }
+
+            return new SkyEnvironment(pairs);
+        }
+
+        /// <summary>The variable's value, or null when it is unset or empty.</summary>
+        public string? Get(string name)
+        {
+            return _variables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        }
+
+        /// <summary>Variables whose names start with <paramref name="prefix"/>, sorted by name.</summary>
+        public IEnumerable<KeyValuePair<string, string>> WithPrefix(string prefix)
+        {
+            var comparison = IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            return _variables.Where(p => p.Key.StartsWith(prefix, comparison) && p.Value.Length > 0)
+                .OrderBy(p => p.Key, StringComparer.Ordinal);
+        }
+
+        /// <summary>A copy with some variables set (a null value removes the variable).</summary>
+        public SkyEnvironment With(params (string Name, string? Value)[] changes)
+        {
+            var copy = new Dictionary<string, string>(_variables, _variables.Comparer);
+            foreach (var (name, value) in changes)
+            {
+                if (value is null)
+                {
+                    copy.Remove(name);
+                }
+                else
+                {
+                    copy[name] = value;
+                }
+            }
+
+            return new SkyEnvironment(copy, HomeDirectory, IsWindows);
+        }
+
+        /// <summary>Expands a leading ~ to the home directory.</summary>
+        public string ExpandHome(string path)
+        {
+            if (path == "~")
+            {
+                return HomeDirectory;
+            }
+
+            if (path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal))
+            {
+                return Path.Combine(HomeDirectory, path.Substring(2));
+            }
+
+            return path;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Checks;
+using SkyPilot.Core.Identity;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Shows the identity each cloud's calls would use now, from local files and environment only.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "SkyCloudIdentity")]
+    [OutputType(typeof(CloudIdentity))]
+    public sealed class GetSkyCloudIdentityCommand : SkyCmdlet
+    {
+        /// <summary>Clouds to show; all supported clouds when omitted.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ValidateCloudName]
+        [ArgumentCompleter(typeof(CloudNameCompleter))]
+        public string[]? Cloud { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            var service = CloudCheckService.CreateDefault(Log);
+            foreach (var cloud in Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct() ?? service.Clouds)
+            {
+                var identity = service.ResolveIdentity(cloud, environment);
+                foreach (var warning in identity.Warnings)
+                {
+                    sink.WriteWarning(KnownClouds.DisplayName(cloud) + ": " + warning);
+                }
+
+                if (identity.Problem != null)
+                {
+                    sink.WriteVerbose(KnownClouds.DisplayName(cloud) + ": " + identity.Problem);
+                }
+
+                sink.WriteObject(identity);
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Checks;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Checks which clouds this identity can use for compute and for storage (sky check).</para>
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "SkyCloud")]
+    [OutputType(typeof(CloudCheckResult))]
+    public sealed class TestSkyCloudCommand : SkyCmdlet
+    {
+        /// <summary>Clouds to check; all supported clouds when omitted.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ValidateCloudName]
+        [ArgumentCompleter(typeof(CloudNameCompleter))]
+        public string[]? Cloud { get; set; }
+
+        /// <summary>Capabilities to check; both when omitted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public Capability[]? Capability { get; set; }
+
+        /// <summary>Ignore cached results and check again.</summary>
+        [Parameter]
+        public SwitchParameter Refresh { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            var service = CloudCheckService.CreateDefault(Log);
+            var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct().ToArray();
+            sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, ct), cancellationToken);
+            foreach (var result in results)
+            {
+                foreach (var warning in result.Identity.Warnings)
+                {
+                    sink.WriteWarning(KnownClouds.DisplayName(result.Cloud) + ": " + warning);
+                }
+
+                sink.WriteObject(result);
+            }
+        }
+    }
+}

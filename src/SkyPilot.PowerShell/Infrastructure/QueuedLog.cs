@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Http;
+
+namespace SkyPilot.PowerShell.Infrastructure
+{
+    /// <summary>
+    /// Collects Core's log lines from worker threads; the pipeline thread drains them into the cmdlet's streams.
+    /// </summary>
+    internal sealed class QueuedLog : ISkyLog
+    {
+        private readonly ConcurrentQueue<(char Kind, string Message)> _queue = new ConcurrentQueue<(char, string)>();
+
+        /// <summary>Signalled whenever a line is queued.</summary>
+        public AutoResetEvent Queued { get; } = new AutoResetEvent(false);
+
+        public void Verbose(string message) => Enqueue('V', message);
+
+        public void Debug(string message) => Enqueue('D', message);
+
+        public void Warning(string message) => Enqueue('W', message);
+
+        public void DrainTo(ICmdletSink sink)
+        {
+            while (_queue.TryDequeue(out var line))
+            {
+                switch (line.Kind)
+                {
+                    case 'W':
+                        sink.WriteWarning(line.Message);
+                        break;
+                    case 'V':
+                        sink.WriteVerbose(line.Message);
+                        break;
+                    default:
+                        sink.WriteDebug(line.Message);
+                        break;
+                }
+            }
+        }
+
+        private void Enqueue(char kind, string message)
+        {
+            _queue.Enqueue((kind, Redactor.Redact(message)));
+            Queued.Set();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SkyPilot.PowerShell.Infrastructure
+{
+    /// <summary>
+    /// Base of every cmdlet: a cancellation token cancelled by Ctrl+C (<see cref="StopProcessing"/>), async Core calls
+    /// run off the pipeline thread without a synchronization context, and every write on the pipeline thread.
+    /// </summary>
+    public abstract class SkyCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>Collects Core's verbose, debug and warning lines for the pipeline thread.</summary>
+        internal QueuedLog Log { get; } = new QueuedLog();
+
+        /// <summary>The cmdlet's logic, written against <see cref="ICmdletSink"/> so it can run without a runspace.</summary>
+        internal abstract void Execute(ICmdletSink sink, CancellationToken cancellationToken);
+
+        /// <summary>Cancels work in flight.</summary>
+        internal void Cancel() => _cancellation.Cancel();
+
+        protected override void ProcessRecord()
+        {
+            var sink = new PSCmdletSink(this);
+            try
+            {
+                Execute(sink, _cancellation.Token);
+            }
+            catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            finally
+            {
+                Log.DrainTo(sink);
+            }
+        }
+
+        protected override void StopProcessing() => Cancel();
+
+        /// <summary>
+        /// Runs async work on the thread pool and waits on the pipeline thread, draining Core's log lines
+        /// into the streams as they arrive.
+        /// </summary>
+        internal T Run<T>(ICmdletSink sink, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        {
+            var task = Task.Run(() => work(cancellationToken), cancellationToken);
+            var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, Log.Queued };
+            while (!task.IsCompleted)
+            {
+                WaitHandle.WaitAny(handles);
+                Log.DrainTo(sink);
+            }
+
+            Log.DrainTo(sink);
+            return task.GetAwaiter().GetResult();
+        }
+
+        public void Dispose()
+        {
+            _cancellation.Dispose();
+            Log.Queued.Dispose();
+        }
+    }
+}
