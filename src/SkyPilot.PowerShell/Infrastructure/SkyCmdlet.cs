@@ -24,14 +24,22 @@ namespace SkyPilot.PowerShell.Infrastructure
 
         protected override void ProcessRecord()
         {
-            var sink = new PSCmdletSink(this);
             try
             {
-                Execute(sink, _cancellation.Token);
+                Invoke(new PSCmdletSink(this));
             }
             catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
             {
                 throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Runs the logic for one pipeline record with the cmdlet's cancellation token.</summary>
+        internal void Invoke(ICmdletSink sink)
+        {
+            try
+            {
+                Execute(sink, _cancellation.Token);
             }
             finally
             {

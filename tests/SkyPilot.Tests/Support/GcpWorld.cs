@@ -53,6 +53,8 @@ public sealed class GcpWorld : IAsyncDisposable
         }
     }
 
+    public IReadOnlyDictionary<string, string> Variables => _variables;
+
     public SkyEnvironment Environment() => new(_variables, Home, isWindows: false);
 
     /// <summary>A service account with a key file under the temp dir, granted <paramref name="permissions"/> on <paramref name="project"/>.</summary>
