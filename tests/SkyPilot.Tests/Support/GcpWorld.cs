@@ -1,5 +1,4 @@
 using SkyPilot.Core;
-using SkyPilot.Core.Gcp;
 using SkyPilot.TestKit;
 
 namespace SkyPilot.Tests.Support;
@@ -75,11 +74,11 @@ public sealed class GcpWorld : IAsyncDisposable
     /// <summary>Points GOOGLE_APPLICATION_CREDENTIALS at the key.</summary>
     public void UseKey(string name) => Set("GOOGLE_APPLICATION_CREDENTIALS", KeyPath(name));
 
-    public static IEnumerable<string> AllPermissions() =>
-        GcpPermissions.Always.Concat(GcpPermissions.ComputeMinimum).Concat(GcpPermissions.Firewall)
-            .Concat(GcpPermissions.Reservations).Concat(GcpPermissions.Storage);
+    /// <summary>SkyPilot's whole list, from the test kit's own copy (not the product's).</summary>
+    public static IEnumerable<string> AllPermissions() => KnownPermissions.All;
 
-    public static IEnumerable<string> StoragePermissions() => GcpPermissions.Always.Concat(GcpPermissions.Storage);
+    public static IEnumerable<string> StoragePermissions() =>
+        ["serviceusage.services.enable", "serviceusage.services.list", "storage.buckets.create", "storage.buckets.delete"];
 
     public async ValueTask DisposeAsync()
     {
