@@ -12,6 +12,8 @@
     CmdletsToExport      = @(
         'Test-SkyCloud'
         'Get-SkyCloudIdentity'
+        'Get-SkyCache'
+        'Clear-SkyCache'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -34,6 +34,24 @@ namespace SkyPilot.Core.Checks
 
         public TimeSpan Duration { get; init; }
 
+        /// <summary>A copy attributed to <paramref name="identity"/> (same fingerprint; current warnings).</summary>
+        public CapabilityResult WithIdentity(CloudIdentity identity)
+        {
+            return new CapabilityResult
+            {
+                Cloud = Cloud,
+                Capability = Capability,
+                Status = Status,
+                PermissionsTested = PermissionsTested,
+                MissingPermissions = MissingPermissions,
+                Reason = Reason,
+                Hint = Hint,
+                Identity = identity,
+                CheckedAt = CheckedAt,
+                Duration = Duration,
+            };
+        }
+
         public override string ToString() => Cloud + " " + Capability.ToString().ToLowerInvariant() + ": " + (Allowed ? "enabled" : "disabled (" + Reason + ")");
     }
 }

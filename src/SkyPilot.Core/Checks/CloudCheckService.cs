@@ -4,64 +4,108 @@ using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using SkyPilot.Core.Cache;
 using SkyPilot.Core.Gcp;
 using SkyPilot.Core.Http;
 using SkyPilot.Core.Identity;
 
 namespace SkyPilot.Core.Checks
 {
-    /// <summary>Runs the capability checks of several clouds in parallel (what <c>sky check</c> does).</summary>
+    /// <summary>
+    /// Runs the capability checks of several clouds in parallel (what <c>sky check</c> does), serving results from the
+    /// identity-aware cache when they were made for the identity that is active now.
+    /// </summary>
     public sealed class CloudCheckService
     {
+        private static readonly Capability[] AllCapabilities = { Capability.Compute, Capability.Storage };
         private readonly Dictionary<string, ICloudChecker> _checkers;
+        private readonly CheckCache? _cache;
         private readonly Func<DateTimeOffset> _clock;
 
-        public CloudCheckService(IEnumerable<ICloudChecker> checkers, Func<DateTimeOffset>? clock = null)
+        public CloudCheckService(IEnumerable<ICloudChecker> checkers, CheckCache? cache = null, Func<DateTimeOffset>? clock = null)
         {
             _checkers = checkers.ToDictionary(c => c.Cloud, StringComparer.OrdinalIgnoreCase);
+            _cache = cache;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
         }
 
-        /// <summary>The service with every cloud the module supports, on the shared HTTP client.</summary>
-        public static CloudCheckService CreateDefault(ISkyLog log, HttpClient? http = null, Func<DateTimeOffset>? clock = null)
+        /// <summary>The service with every supported cloud and the user's cache (per <see cref="CacheSettings.FromEnvironment"/>).</summary>
+        public static CloudCheckService CreateDefault(SkyEnvironment environment, ISkyLog log, HttpClient? http = null, Func<DateTimeOffset>? clock = null)
         {
             http = http ?? SharedHttpClient.Instance;
-            return new CloudCheckService(new ICloudChecker[] { new GcpCloudChecker(http, log, clock) }, clock);
+            var settings = CacheSettings.FromEnvironment(environment);
+            var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
+            return new CloudCheckService(new ICloudChecker[] { new GcpCloudChecker(http, log, clock) }, cache, clock);
         }
 
         public IReadOnlyList<string> Clouds => _checkers.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
 
+        public CheckCache? Cache => _cache;
+
         /// <summary>The active identity of one cloud, from local files and environment only.</summary>
         public CloudIdentity ResolveIdentity(string cloud, SkyEnvironment environment) => Checker(cloud).ResolveIdentity(environment);
 
-        /// <summary>Checks the given clouds (all when null) for the given capabilities (all when null), in parallel.</summary>
+        /// <summary>
+        /// Checks the given clouds (all when null) for the given capabilities (both when null), in parallel.
+        /// Valid cache entries for the current identity are served unless <paramref name="refresh"/>; new results are cached.
+        /// </summary>
         public async Task<IReadOnlyList<CloudCheckResult>> CheckAsync(
             SkyEnvironment environment,
             IEnumerable<string>? clouds,
             IEnumerable<Capability>? capabilities,
+            bool refresh,
             CancellationToken cancellationToken)
         {
-            var selected = (clouds ?? Clouds).Select(c => Checker(c)).Distinct().ToList();
-            var requested = (capabilities ?? new[] { Capability.Compute, Capability.Storage }).Distinct().ToList();
-            var tasks = selected.Select(checker => CheckOneAsync(checker, environment, requested, cancellationToken)).ToList();
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
+            var selected = (clouds ?? Clouds).Select(Checker).Distinct().ToList();
+            var requested = (capabilities ?? AllCapabilities).Distinct().ToList();
+            var snapshot = refresh ? null : _cache?.Read();
+            var results = await Task.WhenAll(selected.Select(checker => CheckOneAsync(checker, environment, requested, snapshot, cancellationToken))).ConfigureAwait(false);
+
+            if (_cache != null)
+            {
+                var fresh = results.SelectMany(r => r.FromCache ? Enumerable.Empty<CapabilityResult>() : r.Capabilities);
+                await _cache.StoreAsync(fresh, cancellationToken).ConfigureAwait(false);
+            }
+
+            return results;
         }
 
-        private async Task<CloudCheckResult> CheckOneAsync(ICloudChecker checker, SkyEnvironment environment, IReadOnlyList<Capability> requested, CancellationToken cancellationToken)
+        private async Task<CloudCheckResult> CheckOneAsync(
+            ICloudChecker checker,
+            SkyEnvironment environment,
+            IReadOnlyList<Capability> requested,
+            CacheSnapshot? snapshot,
+            CancellationToken cancellationToken)
         {
             var capabilities = requested.Where(checker.SupportedCapabilities.Contains).ToList();
-            var results = capabilities.Count == 0
+            var identity = checker.ResolveIdentity(environment);
+            var now = _clock();
+            var cached = new List<CapabilityResult>();
+            if (snapshot != null)
+            {
+                foreach (var capability in capabilities)
+                {
+                    var hit = snapshot.Find(identity, capability, now);
+                    if (hit != null)
+                    {
+                        cached.Add(hit.WithIdentity(identity));
+                    }
+                }
+            }
+
+            var missing = capabilities.Where(c => cached.All(r => r.Capability != c)).ToList();
+            var checkedNow = missing.Count == 0
                 ? Array.Empty<CapabilityResult>()
-                : await checker.CheckAsync(environment, capabilities, cancellationToken).ConfigureAwait(false);
-            var identity = results.Count > 0 ? results[0].Identity : checker.ResolveIdentity(environment);
+                : await checker.CheckAsync(environment, missing, cancellationToken).ConfigureAwait(false);
+            var all = cached.Concat(checkedNow).ToList();
             return new CloudCheckResult
             {
                 Cloud = checker.Cloud,
-                Compute = results.FirstOrDefault(r => r.Capability == Capability.Compute),
-                Storage = results.FirstOrDefault(r => r.Capability == Capability.Storage),
-                Identity = identity,
-                CheckedAt = results.Count > 0 ? results.Max(r => r.CheckedAt) : _clock(),
-                FromCache = false,
+                Compute = all.FirstOrDefault(r => r.Capability == Capability.Compute),
+                Storage = all.FirstOrDefault(r => r.Capability == Capability.Storage),
+                Identity = checkedNow.Count > 0 ? checkedNow[0].Identity : identity,
+                CheckedAt = all.Count > 0 ? all.Max(r => r.CheckedAt) : now,
+                FromCache = capabilities.Count > 0 && missing.Count == 0,
             };
         }
 

@@ -25,7 +25,7 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
-            var service = CloudCheckService.CreateDefault(Log);
+            var service = CloudCheckService.CreateDefault(environment, Log);
             foreach (var cloud in Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct() ?? service.Clouds)
             {
                 var identity = service.ResolveIdentity(cloud, environment);

@@ -33,10 +33,10 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
-            var service = CloudCheckService.CreateDefault(Log);
+            var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct().ToArray();
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, ct), cancellationToken);
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)

@@ -1,0 +1,67 @@
+using System;
+using System.Globalization;
+using System.IO;
+
+namespace SkyPilot.Core.Cache
+{
+    /// <summary>Where the check cache lives and how long its entries stay fresh.</summary>
+    public sealed class CacheSettings
+    {
+        /// <summary>The longest a denied result may be served, whatever the configuration says.</summary>
+        public static readonly TimeSpan MaxDeniedTtl = TimeSpan.FromMinutes(10);
+
+        /// <summary>The cache file. Default <c>~/.sky/powershell-check-cache.json</c>; directory from <c>SKYPILOT_PS_CACHE_DIR</c>.</summary>
+        public string FilePath { get; init; } = string.Empty;
+
+        /// <summary>How long an allowed result is served. Default 1 hour; <c>SKYPILOT_PS_CACHE_TTL_MINUTES</c>.</summary>
+        public TimeSpan AllowedTtl { get; init; } = TimeSpan.FromHours(1);
+
+        /// <summary>How long a denied result is served, so new grants are seen soon. Default 2 minutes, at most 10;
+        /// <c>SKYPILOT_PS_CACHE_DENIED_TTL_SECONDS</c>.</summary>
+        public TimeSpan DeniedTtl { get; init; } = TimeSpan.FromMinutes(2);
+
+        /// <summary>How long a writer waits for another process's lock before giving up on caching (the check still succeeds).</summary>
+        public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Entries kept at most; the oldest go first.</summary>
+        public int MaxEntries { get; init; } = 4096;
+
+        /// <summary>False when <c>SKYPILOT_PS_CACHE=off</c>: every check goes to the cloud and nothing is stored.</summary>
+        public bool Enabled { get; init; } = true;
+
+        public static CacheSettings FromEnvironment(SkyEnvironment env)
+        {
+            var directory = env.Get("SKYPILOT_PS_CACHE_DIR") is string dir ? env.ExpandHome(dir) : Path.Combine(env.HomeDirectory, ".sky");
+            var settings = new CacheSettings
+            {
+                FilePath = Path.Combine(directory, "powershell-check-cache.json"),
+                Enabled = !string.Equals(env.Get("SKYPILOT_PS_CACHE"), "off", StringComparison.OrdinalIgnoreCase),
+            };
+            if (double.TryParse(env.Get("SKYPILOT_PS_CACHE_TTL_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) && minutes >= 0)
+            {
+                settings = settings.With(allowedTtl: TimeSpan.FromMinutes(minutes));
+            }
+
+            if (double.TryParse(env.Get("SKYPILOT_PS_CACHE_DENIED_TTL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            {
+                settings = settings.With(deniedTtl: TimeSpan.FromSeconds(seconds));
+            }
+
+            return settings;
+        }
+
+        public CacheSettings With(string? filePath = null, TimeSpan? allowedTtl = null, TimeSpan? deniedTtl = null, TimeSpan? lockTimeout = null, int? maxEntries = null)
+        {
+            var denied = deniedTtl ?? DeniedTtl;
+            return new CacheSettings
+            {
+                FilePath = filePath ?? FilePath,
+                AllowedTtl = allowedTtl ?? AllowedTtl,
+                DeniedTtl = denied > MaxDeniedTtl ? MaxDeniedTtl : denied,
+                LockTimeout = lockTimeout ?? LockTimeout,
+                MaxEntries = maxEntries ?? MaxEntries,
+                Enabled = Enabled,
+            };
+        }
+    }
+}

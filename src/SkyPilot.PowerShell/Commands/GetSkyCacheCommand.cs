@@ -1,0 +1,47 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Cache;
+using SkyPilot.Core.Checks;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lists cached check results with the identity each was made for and whether it would be served now.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "SkyCache")]
+    [OutputType(typeof(CacheEntry))]
+    public sealed class GetSkyCacheCommand : SkyCmdlet
+    {
+        /// <summary>Only entries of these clouds.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ValidateCloudName]
+        [ArgumentCompleter(typeof(CloudNameCompleter))]
+        public string[]? Cloud { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            var service = CloudCheckService.CreateDefault(environment, Log);
+            if (service.Cache is null)
+            {
+                sink.WriteVerbose("The check cache is disabled (SKYPILOT_PS_CACHE=off).");
+                return;
+            }
+
+            sink.WriteVerbose("Reading " + service.Cache.FilePath);
+            var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).ToArray();
+            var entries = service.Cache.Read().Validate(
+                cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
+                DateTimeOffset.UtcNow);
+            foreach (var entry in entries.Where(e => clouds is null || clouds.Contains(e.Cloud)).OrderBy(e => e.Cloud).ThenBy(e => e.Capability).ThenByDescending(e => e.CheckedAt))
+            {
+                sink.WriteObject(entry);
+            }
+        }
+    }
+}
