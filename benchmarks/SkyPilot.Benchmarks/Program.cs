@@ -1,5 +1,5 @@
 // Speed figures for BENCHMARKS.md.
-//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- identity   (BenchmarkDotNet)
+//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- check      (loopback round trips, against gcloud)
 using BenchmarkDotNet.Running;
 using SkyPilot.Benchmarks;
@@ -7,14 +7,14 @@ using SkyPilot.Benchmarks;
 var mode = args.FirstOrDefault() ?? "check";
 switch (mode)
 {
-    case "identity":
-        BenchmarkRunner.Run<IdentityBenchmarks>(args: args.Skip(1).ToArray());
+    case "micro":
+        BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks)]).RunAll(args: args.Skip(1).ToArray());
         break;
     case "check":
         await CheckBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
     default:
-        Console.Error.WriteLine("usage: SkyPilot.Benchmarks identity|check");
+        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check");
         return 2;
 }
 

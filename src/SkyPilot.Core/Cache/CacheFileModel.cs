@@ -16,6 +16,10 @@ namespace SkyPilot.Core.Cache
         [JsonProperty("version")]
         public int Version { get; set; }
 
+        /// <summary>Permission lists shared by many entries, stored once and referenced by key.</summary>
+        [JsonProperty("permissionLists")]
+        public Dictionary<string, List<string>>? PermissionLists { get; set; }
+
         [JsonProperty("entries")]
         public List<StoredEntry>? Entries { get; set; }
     }
@@ -37,7 +41,11 @@ namespace SkyPilot.Core.Cache
         [JsonProperty("status")]
         public string Status { get; set; } = string.Empty;
 
+        /// <summary>Key into <see cref="CacheFileModel.PermissionLists"/>.</summary>
         [JsonProperty("tested")]
+        public string? TestedList { get; set; }
+
+        [JsonIgnore]
         public List<string> PermissionsTested { get; set; } = new List<string>();
 
         [JsonProperty("missing")]
@@ -49,14 +57,29 @@ namespace SkyPilot.Core.Cache
         [JsonProperty("hint")]
         public string? Hint { get; set; }
 
-        [JsonProperty("checkedAt")]
-        public DateTimeOffset CheckedAt { get; set; }
+        /// <summary>Unix milliseconds (numbers parse and format much faster than ISO dates).</summary>
+        [JsonProperty("checkedAtMs")]
+        public long CheckedAtMs { get; set; }
+
+        [JsonIgnore]
+        public DateTimeOffset CheckedAt
+        {
+            get => DateTimeOffset.FromUnixTimeMilliseconds(CheckedAtMs);
+            set => CheckedAtMs = value.ToUnixTimeMilliseconds();
+        }
 
         [JsonProperty("durationMs")]
         public double DurationMs { get; set; }
 
-        [JsonProperty("expiresAt")]
-        public DateTimeOffset ExpiresAt { get; set; }
+        [JsonProperty("expiresAtMs")]
+        public long ExpiresAtMs { get; set; }
+
+        [JsonIgnore]
+        public DateTimeOffset ExpiresAt
+        {
+            get => DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs);
+            set => ExpiresAtMs = value.ToUnixTimeMilliseconds();
+        }
     }
 
     internal sealed class StoredIdentity

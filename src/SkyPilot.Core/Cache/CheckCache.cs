@@ -163,16 +163,24 @@ namespace SkyPilot.Core.Cache
             }
         }
 
+        private static readonly JsonSerializer Serializer = JsonSerializer.Create(new JsonSerializerSettings { DateParseHandling = DateParseHandling.None, NullValueHandling = NullValueHandling.Ignore });
+
         private (List<StoredEntry> Entries, string? Problem) ReadStored()
         {
-            byte[] bytes;
+            CacheFileModel? model;
             try
             {
-                using (var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-                using (var memory = new MemoryStream())
+                using (var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 65536))
                 {
-                    stream.CopyTo(memory);
-                    bytes = memory.ToArray();
+                    if (stream.Length == 0)
+                    {
+                        return (new List<StoredEntry>(), null);
+                    }
+
+                    using (var reader = new JsonTextReader(new StreamReader(stream, Encoding.UTF8)))
+                    {
+                        model = Serializer.Deserialize<CacheFileModel>(reader);
+                    }
                 }
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
@@ -182,17 +190,6 @@ namespace SkyPilot.Core.Cache
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 return (new List<StoredEntry>(), "check cache " + FilePath + " is unreadable (" + e.Message + ")");
-            }
-
-            if (bytes.Length == 0)
-            {
-                return (new List<StoredEntry>(), null);
-            }
-
-            CacheFileModel? model;
-            try
-            {
-                model = JsonConvert.DeserializeObject<CacheFileModel>(Encoding.UTF8.GetString(bytes));
             }
             catch (JsonException)
             {
@@ -209,16 +206,42 @@ namespace SkyPilot.Core.Cache
                 return (new List<StoredEntry>(), "check cache " + FilePath + " has format version " + model.Version + ", this module reads version " + CacheFileModel.CurrentVersion);
             }
 
-            return (model.Entries.Where(e => e != null).ToList(), null);
+            var lists = model.PermissionLists ?? new Dictionary<string, List<string>>();
+            var entries = model.Entries.Where(e => e != null).ToList();
+            foreach (var entry in entries)
+            {
+                entry.PermissionsTested = entry.TestedList != null && lists.TryGetValue(entry.TestedList, out var list) ? list : new List<string>();
+            }
+
+            return (entries, null);
         }
 
         private void Write(List<StoredEntry> entries)
         {
-            var model = new CacheFileModel { Format = CacheFileModel.FormatName, Version = CacheFileModel.CurrentVersion, Entries = entries };
+            var lists = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in entries)
+            {
+                var joined = string.Join(",", entry.PermissionsTested);
+                if (!keys.TryGetValue(joined, out var key))
+                {
+                    key = keys[joined] = "p" + keys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    lists[key] = entry.PermissionsTested;
+                }
+
+                entry.TestedList = key;
+            }
+
+            var model = new CacheFileModel { Format = CacheFileModel.FormatName, Version = CacheFileModel.CurrentVersion, PermissionLists = lists, Entries = entries };
             var temp = FilePath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
             try
             {
-                File.WriteAllText(temp, JsonConvert.SerializeObject(model, Formatting.None), new UTF8Encoding(false));
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536))
+                using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+                {
+                    Serializer.Serialize(writer, model);
+                }
+
                 if (File.Exists(FilePath))
                 {
                     File.Replace(temp, FilePath, null);

@@ -36,7 +36,13 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Emit the removed entries.</summary>
         [Parameter]
-        public SwitchParameter PassThru { get; set; }
+        public SwitchParameter PassThru
+        {
+            get => PassThruRequested;
+            set => PassThruRequested = value.IsPresent;
+        }
+
+        internal bool PassThruRequested { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -66,7 +72,7 @@ namespace SkyPilot.PowerShell.Commands
 
             var removed = Run(sink, ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
             sink.WriteVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
-            if (PassThru)
+            if (PassThruRequested)
             {
                 foreach (var entry in removed)
                 {

@@ -28,7 +28,13 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Ignore cached results and check again.</summary>
         [Parameter]
-        public SwitchParameter Refresh { get; set; }
+        public SwitchParameter Refresh
+        {
+            get => RefreshRequested;
+            set => RefreshRequested = value.IsPresent;
+        }
+
+        internal bool RefreshRequested { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -36,7 +42,7 @@ namespace SkyPilot.PowerShell.Commands
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct().ToArray();
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, RefreshRequested, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)

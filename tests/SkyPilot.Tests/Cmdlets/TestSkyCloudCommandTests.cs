@@ -87,7 +87,7 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
     [Fact]
     public void No_credentials_is_a_result_with_reason_and_hint_not_an_error()
     {
-        var sink = Run(new TestSkyCloudCommand { Refresh = true });
+        var sink = Run(new TestSkyCloudCommand { RefreshRequested = true });
 
         var result = (CloudCheckResult)sink.Output.Single();
         sink.Errors.Should().BeEmpty();
