@@ -22,7 +22,7 @@
         PSData = @{
             Tags         = @('SkyPilot', 'GCP', 'Cloud', 'Nebius', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/skypilot-org/skypilot'
-            ReleaseNotes = 'Test-SkyCloud and Get-SkyCloudIdentity for GCP: separate compute and storage checks against the current identity.'
+            ReleaseNotes = 'Test-SkyCloud, Get-SkyCloudIdentity, Get-SkyCache, Clear-SkyCache for GCP: separate compute and storage checks and an identity-aware check cache.'
         }
     }
 }
