@@ -8,10 +8,12 @@ namespace SkyPilot.Core
     public static class KnownClouds
     {
         public const string Gcp = "gcp";
+        public const string Nebius = "nebius";
 
         private static readonly Dictionary<string, string> Display = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             [Gcp] = "GCP",
+            [Nebius] = "Nebius",
         };
 
         public static IReadOnlyList<string> All { get; } = Display.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();

@@ -62,7 +62,7 @@ namespace SkyPilot.Core.Cache
                 {
                     var keys = new HashSet<string>(fresh.Select(r => Key(r.Cloud, r.Capability.ToString(), r.Identity.Fingerprint)), StringComparer.Ordinal);
                     var kept = stored.Where(s => s.ExpiresAt > now && !keys.Contains(Key(s.Cloud, s.Capability, s.Fingerprint)));
-                    var added = fresh.Select(r => CacheEntryMapper.ToStored(r, now + (r.Allowed ? Settings.AllowedTtl : Settings.DeniedTtl)));
+                    var added = fresh.Select(r => CacheEntryMapper.ToStored(r, ExpiryOf(r, now)));
                     return kept.Concat(added).OrderByDescending(s => s.CheckedAt).Take(Settings.MaxEntries).ToList();
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -94,6 +94,14 @@ namespace SkyPilot.Core.Cache
                 },
                 cancellationToken).ConfigureAwait(false);
             return removed;
+        }
+
+        /// <summary>The TTL for the outcome, but never past the moment the credential itself is expected to expire.</summary>
+        private DateTimeOffset ExpiryOf(CapabilityResult result, DateTimeOffset now)
+        {
+            var expiry = now + (result.Allowed ? Settings.AllowedTtl : Settings.DeniedTtl);
+            var credentialExpiry = result.Identity.CredentialExpiresAt;
+            return credentialExpiry.HasValue && credentialExpiry.Value < expiry ? credentialExpiry.Value : expiry;
         }
 
         private static bool IsCacheable(CheckStatus status) =>

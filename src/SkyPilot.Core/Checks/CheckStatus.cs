@@ -27,6 +27,9 @@ namespace SkyPilot.Core.Checks
         /// <summary>The API rejected the token (401) or the token endpoint refused the credential.</summary>
         AuthenticationFailed,
 
+        /// <summary>The credential has expired (a token past its lifetime, or the API said so for a token known to be old).</summary>
+        CredentialsExpired,
+
         /// <summary>The project does not exist or the identity cannot see it.</summary>
         ProjectNotFound,
 

@@ -35,7 +35,12 @@ namespace SkyPilot.Core.Checks
             http = http ?? SharedHttpClient.Instance;
             var settings = CacheSettings.FromEnvironment(environment);
             var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
-            return new CloudCheckService(new ICloudChecker[] { new GcpCloudChecker(http, log, clock) }, cache, clock);
+            var checkers = new ICloudChecker[]
+            {
+                new GcpCloudChecker(http, log, clock),
+                new Nebius.NebiusCloudChecker(Nebius.NebiusCloudChecker.DefaultCaller(log), clock),
+            };
+            return new CloudCheckService(checkers, cache, clock);
         }
 
         public IReadOnlyList<string> Clouds => _checkers.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();

@@ -52,6 +52,8 @@ namespace SkyPilot.Core.Gcp
             return ini;
         }
 
+        public bool HasSection(string section) => _sections.ContainsKey(section);
+
         public string? Get(string section, string key)
         {
             return _sections.TryGetValue(section, out var values) && values.TryGetValue(key, out var value) && value.Length > 0

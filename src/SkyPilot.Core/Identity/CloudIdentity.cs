@@ -7,7 +7,7 @@ namespace SkyPilot.Core.Identity
     /// The identity a cloud's API calls would use right now, resolved from local files and environment only.
     /// Every cached fact is tied to <see cref="Fingerprint"/>.
     /// </summary>
-    public sealed class CloudIdentity
+    public sealed record CloudIdentity
     {
         /// <summary>Canonical cloud name, e.g. <c>gcp</c>.</summary>
         public string Cloud { get; init; } = string.Empty;
@@ -38,6 +38,12 @@ namespace SkyPilot.Core.Identity
 
         /// <summary>True for credentials that expire and need a human to renew them (user logins, short-lived tokens).</summary>
         public bool CanExpire { get; init; }
+
+        /// <summary>When the credential was obtained, when that is known (e.g. a token file's write time).</summary>
+        public DateTimeOffset? CredentialObtainedAt { get; init; }
+
+        /// <summary>When the credential is expected to stop working, when that is known (e.g. a token file's age plus its lifetime).</summary>
+        public DateTimeOffset? CredentialExpiresAt { get; init; }
 
         /// <summary>A short, non-secret digest of the credential's content: it changes when the credential changes.</summary>
         public string? CredentialDigest { get; init; }

@@ -41,6 +41,12 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 Execute(sink, _cancellation.Token);
             }
+            catch (Exception e) when (!(e is PipelineStoppedException) && !(e is OperationCanceledException))
+            {
+                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace.
+                Log.DrainTo(sink);
+                sink.WriteError(ErrorMapping.From(e));
+            }
             finally
             {
                 Log.DrainTo(sink);

@@ -1,0 +1,73 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core.Grpc;
+using SkyPilot.Core.Nebius.Wire;
+
+namespace SkyPilot.Core.Nebius
+{
+    /// <summary>The three Nebius IAM calls the module makes.</summary>
+    internal sealed class NebiusIamClient
+    {
+        public const string ListProjects = "nebius.iam.v1.ProjectService/List";
+        public const string GetProfile = "nebius.iam.v1.ProfileService/Get";
+        public const string Exchange = "nebius.iam.v1.TokenExchangeService/Exchange";
+
+        private readonly IGrpcUnaryCaller _caller;
+        private readonly NebiusEndpoints _endpoints;
+        private readonly TimeSpan _timeout;
+
+        public NebiusIamClient(IGrpcUnaryCaller caller, NebiusEndpoints endpoints, TimeSpan timeout)
+        {
+            _caller = caller;
+            _endpoints = endpoints;
+            _timeout = timeout;
+        }
+
+        /// <summary>SkyPilot's compute check: listing the tenant's projects proves the token works for the tenant.</summary>
+        public async Task<int> ListProjectsAsync(string token, string tenantId, CancellationToken cancellationToken)
+        {
+            var response = await _caller.CallAsync(_endpoints.Iam, ListProjects, new ListProjectsRequest { ParentId = tenantId, PageSize = 100 }, ListProjectsResponse.Parser, token, _timeout, cancellationToken).ConfigureAwait(false);
+            return response.Items.Count;
+        }
+
+        public async Task<NebiusProfile> GetProfileAsync(string token, CancellationToken cancellationToken)
+        {
+            var response = await _caller.CallAsync(_endpoints.Iam, GetProfile, new GetProfileRequest(), GetProfileResponse.Parser, token, _timeout, cancellationToken).ConfigureAwait(false);
+            switch (response.ProfileCase)
+            {
+                case GetProfileResponse.ProfileOneofCase.UserProfile:
+                    var user = response.UserProfile;
+                    var email = user.Attributes?.HasEmail == true ? user.Attributes.Email : null;
+                    return new NebiusProfile("user", string.IsNullOrEmpty(email) ? NullIfEmpty(user.Id) : email, user.Tenants.Select(t => t.TenantId).ToList());
+                case GetProfileResponse.ProfileOneofCase.ServiceAccountProfile:
+                    var metadata = response.ServiceAccountProfile.Info?.Metadata;
+                    return new NebiusProfile("service_account", NullIfEmpty(metadata?.Name) ?? NullIfEmpty(metadata?.Id), metadata?.ParentId is { Length: > 0 } parent ? new[] { parent } : Array.Empty<string>());
+                default:
+                    return new NebiusProfile("anonymous", null, Array.Empty<string>());
+            }
+        }
+
+        /// <summary>Exchanges a self-signed service-account JWT for an access token (RFC 8693).</summary>
+        public async Task<(string AccessToken, TimeSpan ExpiresIn)> ExchangeAsync(string signedJwt, CancellationToken cancellationToken)
+        {
+            var request = new ExchangeTokenRequest
+            {
+                GrantType = "urn:ietf:params:oauth:grant-type:token-exchange",
+                RequestedTokenType = "urn:ietf:params:oauth:token-type:access_token",
+                SubjectToken = signedJwt,
+                SubjectTokenType = "urn:ietf:params:oauth:token-type:jwt",
+            };
+            var response = await _caller.CallAsync(_endpoints.Tokens, Exchange, request, CreateTokenResponse.Parser, null, _timeout, cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(response.AccessToken))
+            {
+                throw new GrpcCallException(Exchange, GrpcStatusCode.Internal, "the exchange returned no access token");
+            }
+
+            return (response.AccessToken, TimeSpan.FromSeconds(response.ExpiresIn > 0 ? response.ExpiresIn : 3600));
+        }
+
+        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    }
+}
