@@ -14,6 +14,7 @@
         'Get-SkyCloudIdentity'
         'Get-SkyCache'
         'Clear-SkyCache'
+        'Update-SkyNebiusCredential'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -204,8 +204,8 @@ public sealed class CachedCheckTests : IAsyncLifetime
         _world.Set("SKYPILOT_PS_CACHE", "off");
         var service = CloudCheckService.CreateDefault(_world.Environment(), _log, SharedHttpClient.Instance, _clock.Func);
 
-        await service.CheckAsync(_world.Environment(), null, null, false, default);
-        var second = (await service.CheckAsync(_world.Environment(), null, null, false, default)).Single();
+        await service.CheckAsync(_world.Environment(), ["gcp"], null, false, default);
+        var second = (await service.CheckAsync(_world.Environment(), ["gcp"], null, false, default)).Single();
 
         second.FromCache.Should().BeFalse();
         service.Cache.Should().BeNull();

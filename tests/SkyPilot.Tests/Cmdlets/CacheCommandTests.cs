@@ -38,9 +38,9 @@ public sealed class CacheCommandTests : IAsyncLifetime
     /// <summary>Caches GCP results for identity a and b, plus a result of another cloud written by Core.</summary>
     private async Task SeedAsync()
     {
-        Run(new TestSkyCloudCommand());
+        Run(new TestSkyCloudCommand { Cloud = ["gcp"] });
         _world.UseKey("b");
-        Run(new TestSkyCloudCommand());
+        Run(new TestSkyCloudCommand { Cloud = ["gcp"] });
         var cache = new CheckCache(CacheSettings.FromEnvironment(_world.Environment()), new RecordingLog());
         await cache.StoreAsync([SampleResults.Result(SampleResults.Identity("fp-nebius", cloud: "nebius"), Capability.Compute, CheckStatus.Allowed, DateTimeOffset.UtcNow)], default);
     }
@@ -50,14 +50,14 @@ public sealed class CacheCommandTests : IAsyncLifetime
     [Fact]
     public void Test_SkyCloud_twice_is_served_from_cache_the_second_time()
     {
-        Run(new TestSkyCloudCommand());
+        Run(new TestSkyCloudCommand { Cloud = ["gcp"] });
         var requests = _world.Server.Requests.Count;
 
-        var second = (CloudCheckResult)Run(new TestSkyCloudCommand()).Output.Single();
+        var second = (CloudCheckResult)Run(new TestSkyCloudCommand { Cloud = ["gcp"] }).Output.Single();
 
         second.FromCache.Should().BeTrue();
         _world.Server.Requests.Count.Should().Be(requests);
-        ((CloudCheckResult)Run(new TestSkyCloudCommand { RefreshRequested = true }).Output.Single()).FromCache.Should().BeFalse();
+        ((CloudCheckResult)Run(new TestSkyCloudCommand { Cloud = ["gcp"], RefreshRequested = true }).Output.Single()).FromCache.Should().BeFalse();
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class CacheCommandTests : IAsyncLifetime
         Directory.CreateDirectory(_world.Temp.Combine("cache"));
         File.WriteAllText(_world.Temp.Combine("cache", "powershell-check-cache.json"), "{ this is not json");
 
-        var sink = Run(new TestSkyCloudCommand());
+        var sink = Run(new TestSkyCloudCommand { Cloud = ["gcp"] });
 
         ((CloudCheckResult)sink.Output.Single()).Enabled.Should().BeTrue();
         sink.Errors.Should().BeEmpty();

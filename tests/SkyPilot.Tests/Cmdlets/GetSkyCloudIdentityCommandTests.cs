@@ -43,7 +43,7 @@ public sealed class GetSkyCloudIdentityCommandTests : IAsyncLifetime
 
         using (new ProcessEnvironment(_world.Variables))
         {
-            new GetSkyCloudIdentityCommand().Invoke(sink);
+            new GetSkyCloudIdentityCommand { Cloud = ["gcp"] }.Invoke(sink);
         }
 
         ((CloudIdentity)sink.Output.Single()).Problem.Should().Contain("absent.json");
@@ -62,7 +62,7 @@ public sealed class GetSkyCloudIdentityCommandTests : IAsyncLifetime
     [Fact]
     public void Unknown_cloud_names_are_rejected_with_the_valid_ones_listed()
     {
-        ValidateCloudNameAttribute.Check(new[] { "gcp", "azurr" }).Should().Be("Unknown cloud 'azurr'. Valid clouds: gcp.");
+        ValidateCloudNameAttribute.Check(new[] { "gcp", "azurr" }).Should().Be("Unknown cloud 'azurr'. Valid clouds: gcp, nebius.");
         ValidateCloudNameAttribute.Check("aws").Should().Contain("'aws'");
     }
 
@@ -71,6 +71,8 @@ public sealed class GetSkyCloudIdentityCommandTests : IAsyncLifetime
     {
         CloudNameCompleter.Complete("g").Should().Equal("gcp");
         CloudNameCompleter.Complete("'G").Should().Equal("gcp");
+        CloudNameCompleter.Complete("N").Should().Equal("nebius");
+        CloudNameCompleter.Complete("").Should().Equal("gcp", "nebius");
         CloudNameCompleter.Complete("x").Should().BeEmpty();
     }
 }

@@ -38,7 +38,9 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
 
         var sink = Run(new TestSkyCloudCommand());
 
-        var result = sink.Output.Should().ContainSingle().Which.Should().BeOfType<CloudCheckResult>().Subject;
+        sink.Output.Should().HaveCount(2).And.AllBeOfType<CloudCheckResult>();
+        sink.Output.Cast<CloudCheckResult>().Select(r => r.Cloud).Should().Equal("gcp", "nebius");
+        var result = (CloudCheckResult)sink.Output[0];
         result.Cloud.Should().Be("gcp");
         result.Enabled.Should().BeTrue();
         result.Summary.Should().Be("enabled [compute, storage]");
@@ -46,7 +48,7 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
         result.Identity.Account.Should().Be("a@proj.iam.gserviceaccount.com");
         result.ToString().Should().Be("GCP: enabled [compute, storage]");
         sink.Errors.Should().BeEmpty();
-        sink.Verbose.Should().Contain(v => v.Contains("Checking gcp"));
+        sink.Verbose.Should().Contain(v => v.Contains("Checking gcp, nebius"));
         sink.Debug.Should().Contain(d => d.Contains(":testIamPermissions -> 200"));
     }
 
@@ -77,7 +79,7 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
     {
         _world.UseKey("a");
 
-        var result = (CloudCheckResult)Run(new TestSkyCloudCommand { Capability = [Capability.Storage] }).Output.Single();
+        var result = (CloudCheckResult)Run(new TestSkyCloudCommand { Cloud = ["gcp"], Capability = [Capability.Storage] }).Output.Single();
 
         result.Compute.Should().BeNull();
         result.Storage!.Allowed.Should().BeTrue();
@@ -89,7 +91,8 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
     {
         var sink = Run(new TestSkyCloudCommand { RefreshRequested = true });
 
-        var result = (CloudCheckResult)sink.Output.Single();
+        var result = (CloudCheckResult)sink.Output[0];
+        ((CloudCheckResult)sink.Output[1]).Compute!.Hint.Should().Contain("nebius iam get-access-token");
         sink.Errors.Should().BeEmpty();
         result.Enabled.Should().BeFalse();
         result.Compute!.Status.Should().Be(CheckStatus.NoCredentials);

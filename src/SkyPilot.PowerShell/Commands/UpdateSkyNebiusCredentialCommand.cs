@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Checks;
+using SkyPilot.Core.Nebius;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Re-reads and re-validates the Nebius credential now, or validates and writes a new token and tenant.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet)]
+    [OutputType(typeof(NebiusCredentialStatus))]
+    public sealed class UpdateSkyNebiusCredentialCommand : SkyCmdlet
+    {
+        private const string RefreshSet = "Refresh";
+        private const string SetSet = "Set";
+        private const string CliSet = "FromCli";
+
+        /// <summary>The new access token (the output of <c>nebius iam get-access-token</c>).</summary>
+        [Parameter(ParameterSetName = SetSet)]
+        [ValidateNotNull]
+        public SecureString? Token { get; set; }
+
+        /// <summary>The tenant id (tenant-e00...).</summary>
+        [Parameter(ParameterSetName = SetSet)]
+        [Parameter(ParameterSetName = CliSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TenantId { get; set; }
+
+        /// <summary>Get the token (and the tenant when none is known) from the Nebius CLI.</summary>
+        [Parameter(ParameterSetName = CliSet, Mandatory = true)]
+        public SwitchParameter FromCli
+        {
+            get => FromCliRequested;
+            set => FromCliRequested = value.IsPresent;
+        }
+
+        internal bool FromCliRequested { get; set; }
+
+        /// <summary>Write even when the API cannot be reached to validate (never when it rejects the credential).</summary>
+        [Parameter(ParameterSetName = SetSet)]
+        [Parameter(ParameterSetName = CliSet)]
+        public SwitchParameter Force
+        {
+            get => ForceRequested;
+            set => ForceRequested = value.IsPresent;
+        }
+
+        internal bool ForceRequested { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            var manager = new NebiusCredentialManager(NebiusCloudChecker.DefaultCaller(Log));
+            var token = Token is null ? null : Plain(Token);
+            var tenant = TenantId;
+            var warnings = new List<string>();
+            var written = false;
+            try
+            {
+                if (FromCliRequested)
+                {
+                    var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
+                    var fromCli = Run(sink, ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
+                    token = fromCli.Token;
+                    tenant = tenant ?? fromCli.TenantId;
+                }
+
+                if (token != null || tenant != null)
+                {
+                    var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, ForceRequested, ct), cancellationToken);
+                    warnings.AddRange(validation.Warnings);
+                    var paths = new NebiusPaths(environment);
+                    var target = string.Join(", ", Targets(paths, token, tenant));
+                    if (!sink.ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
+                    {
+                        return;
+                    }
+
+                    foreach (var path in manager.Write(environment, token, tenant))
+                    {
+                        sink.WriteVerbose("Wrote " + path);
+                    }
+
+                    written = true;
+                }
+            }
+            catch (NebiusCredentialException e)
+            {
+                sink.WriteError(new SkyErrorInfo(e, "CredentialRejected" + e.Step, CategoryOf(e), "nebius", e.Hint));
+                return;
+            }
+
+            // Re-validate what is on disk now, replacing any cached Nebius result (the 'sky check nebius' refresh).
+            var service = CloudCheckService.CreateDefault(environment, Log);
+            var result = Run(sink, ct => service.CheckAsync(environment, new[] { KnownClouds.Nebius }, new[] { Capability.Compute }, true, ct), cancellationToken)[0];
+            var status = NebiusCredentialManager.StatusFrom(result, written, warnings);
+            foreach (var warning in status.Warnings)
+            {
+                sink.WriteWarning("Nebius: " + warning);
+            }
+
+            sink.WriteObject(status);
+        }
+
+        private static IEnumerable<string> Targets(NebiusPaths paths, string? token, string? tenant)
+        {
+            if (token != null)
+            {
+                yield return paths.TokenFile;
+            }
+
+            if (tenant != null)
+            {
+                yield return paths.TenantFile;
+            }
+        }
+
+        private static string? ReadTenantOnDisk(SkyEnvironment environment)
+        {
+            try
+            {
+                return System.IO.File.ReadAllText(new NebiusPaths(environment).TenantFile).Trim();
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static ErrorCategory CategoryOf(NebiusCredentialException e)
+        {
+            switch (e.Step)
+            {
+                case NebiusValidationStep.Format:
+                case NebiusValidationStep.Tenant:
+                    return ErrorCategory.InvalidArgument;
+                case NebiusValidationStep.Api:
+                    return e.ApiUnreachable ? ErrorCategory.ConnectionError : ErrorCategory.AuthenticationError;
+                case NebiusValidationStep.Cli:
+                    return ErrorCategory.ObjectNotFound;
+                default:
+                    return ErrorCategory.WriteError;
+            }
+        }
+
+        private static string Plain(SecureString secure)
+        {
+            var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+            try
+            {
+                return Marshal.PtrToStringUni(pointer) ?? string.Empty;
+            }
+            finally
+            {
+                Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+            }
+        }
+    }
+}
