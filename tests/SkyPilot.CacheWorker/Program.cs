@@ -1,9 +1,22 @@
-// One OS process of the multi-process cache test: interleaves writes and reads on a shared cache file.
-// usage: SkyPilot.CacheWorker <cache-file> <worker-id> <writes>
+// Worker processes for tests that need separate OS processes.
+//   SkyPilot.CacheWorker <cache-file> <worker-id> <writes>   interleaves writes and reads on a shared cache file
+//   SkyPilot.CacheWorker write-file <path>                    rewrites a credential file atomically forever (killed by the test)
 using SkyPilot.Core;
 using SkyPilot.Core.Cache;
 using SkyPilot.Core.Checks;
 using SkyPilot.Core.Identity;
+using SkyPilot.Core.Internal;
+
+if (args[0] == "write-file")
+{
+    // Large contents make the window between writing the temp file and renaming it wide enough to be hit by a kill.
+    Console.WriteLine("ready");
+    for (var n = 0; ; n++)
+    {
+        var marker = "v0.generation-" + n + "-";
+        OwnerOnlyFile.WriteAtomically(args[1], marker + new string((char)('a' + (n % 26)), 256 * 1024) + "-end\n");
+    }
+}
 
 var path = args[0];
 var worker = args[1];
