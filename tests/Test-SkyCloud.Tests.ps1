@@ -3,37 +3,11 @@
 # Run with: ./build.ps1 -Task Test   (needs pwsh and Pester 5)
 
 BeforeAll {
-    $root = Split-Path $PSScriptRoot -Parent
-    Import-Module (Join-Path $root 'out/SkyPilot.PowerShell/SkyPilot.PowerShell.psd1') -Force
-
-    $serverDll = Get-ChildItem (Join-Path $root 'tests/SkyPilot.TestServers/bin') -Recurse -Filter SkyPilot.TestServers.dll | Select-Object -First 1
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', "`"$($serverDll.FullName)`"")
-    $info.RedirectStandardInput = $true
-    $info.RedirectStandardOutput = $true
-    $info.UseShellExecute = $false
-    $script:servers = [System.Diagnostics.Process]::Start($info)
-    $script:world = $script:servers.StandardOutput.ReadLine() | ConvertFrom-Json
-
-    $script:saved = @{}
-    foreach ($name in 'HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT', 'CLOUDSDK_ACTIVE_CONFIG_NAME',
-        'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE') {
-        $script:saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
-    foreach ($property in $script:world.env.PSObject.Properties) {
-        [Environment]::SetEnvironmentVariable($property.Name, $property.Value)
-    }
+    . (Join-Path $PSScriptRoot 'TestServers.ps1')
+    Start-SkyTestServers
 }
 
-AfterAll {
-    foreach ($entry in $script:saved.GetEnumerator()) {
-        [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value)
-    }
-    if ($script:servers) {
-        $script:servers.StandardInput.Close()
-        $script:servers.WaitForExit(5000) | Out-Null
-    }
-}
+AfterAll { Stop-SkyTestServers }
 
 Describe 'Test-SkyCloud' {
     It 'reports GCP enabled for both capabilities with the full service account' {
@@ -65,12 +39,12 @@ Describe 'Test-SkyCloud' {
     }
 
     It 'rejects an unknown cloud with the valid names' {
-        { Test-SkyCloud -Cloud azurr -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Valid clouds: gcp*'
+        { Test-SkyCloud -Cloud azurr -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Valid clouds: gcp, nebius*'
     }
 
     It 'limits the check to the requested capability' {
         $env:GOOGLE_APPLICATION_CREDENTIALS = $script:world.keys.full
-        $result = Test-SkyCloud -Capability Storage
+        $result = Test-SkyCloud -Cloud gcp -Capability Storage
         $result.Compute | Should -BeNullOrEmpty
         $result.Storage.Allowed | Should -BeTrue
     }

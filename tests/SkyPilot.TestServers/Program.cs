@@ -5,6 +5,13 @@ using SkyPilot.TestKit;
 
 var root = new TempDirectory("skyps-servers");
 await using var google = await FakeGoogleServer.StartAsync();
+await using var nebius = await NebiusGrpcServer.StartAsync();
+const string tenant = "tenant-e00demo000001";
+await nebius.AddTenantAsync(tenant, ("project-e00demo0001", "default"));
+var nebiusToken = "v0.demo-" + Guid.NewGuid().ToString("N");
+await nebius.AddTokenAsync(nebiusToken, tenant, "useraccount-e00demo", "demo@example.com");
+var expiredToken = "v0.expired-" + Guid.NewGuid().ToString("N");
+await nebius.AddTokenAsync(expiredToken, tenant, "useraccount-e00demo", "demo@example.com", expired: true);
 
 string[] storage = ["serviceusage.services.enable", "serviceusage.services.list", "storage.buckets.create", "storage.buckets.delete"];
 var everything = KnownPermissions.All;
@@ -14,9 +21,20 @@ google.Grant(full.Email, "demo-project", everything);
 var storageOnly = google.CreateServiceAccount("storage-only@demo-project.iam.gserviceaccount.com", "demo-project");
 google.Grant(storageOnly.Email, "demo-project", storage);
 
+// Test-only tokens for the loopback Nebius: they open nothing anywhere else.
+File.WriteAllText(root.Combine("nebius-valid.txt"), nebiusToken);
+File.WriteAllText(root.Combine("nebius-expired.txt"), expiredToken);
+
 var description = new JsonObject
 {
     ["google"] = google.BaseUrl,
+    ["nebius"] = new JsonObject
+    {
+        ["endpoint"] = nebius.Endpoint,
+        ["tenant"] = tenant,
+        ["validTokenFile"] = root.Combine("nebius-valid.txt"),
+        ["expiredTokenFile"] = root.Combine("nebius-expired.txt"),
+    },
     ["home"] = root.Path,
     ["keys"] = new JsonObject
     {
@@ -31,6 +49,8 @@ var description = new JsonObject
         ["CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"] = google.BaseUrl + "/",
         ["CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE"] = google.BaseUrl + "/",
         ["GOOGLE_APPLICATION_CREDENTIALS"] = root.Combine("keys", "full.json"),
+        ["NEBIUS_ENDPOINT"] = nebius.Endpoint,
+        ["SKYPILOT_PS_CACHE_DIR"] = root.Combine("cache"),
     },
 };
 Directory.CreateDirectory(root.Combine("home"));

@@ -1,0 +1,38 @@
+# Shared by the Pester files: starts tests/SkyPilot.TestServers (loopback Google and Nebius), imports the built module,
+# and points the environment at the servers. Dot-source it in BeforeAll.
+
+function Start-SkyTestServers {
+    $root = Split-Path $PSScriptRoot -Parent
+    Import-Module (Join-Path $root 'out/SkyPilot.PowerShell/SkyPilot.PowerShell.psd1') -Force
+
+    $serverDll = Get-ChildItem (Join-Path $root 'tests/SkyPilot.TestServers/bin') -Recurse -Filter SkyPilot.TestServers.dll |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', "`"$($serverDll.FullName)`"")
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    $script:servers = [System.Diagnostics.Process]::Start($info)
+    $script:world = $script:servers.StandardOutput.ReadLine() | ConvertFrom-Json
+
+    $script:saved = @{}
+    $names = @('HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT',
+        'CLOUDSDK_ACTIVE_CONFIG_NAME', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE',
+        'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', 'NEBIUS_ENDPOINT', 'NEBIUS_IAM_TOKEN', 'SKYPILOT_PS_CACHE_DIR')
+    foreach ($name in $names) {
+        $script:saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    foreach ($property in $script:world.env.PSObject.Properties) {
+        [Environment]::SetEnvironmentVariable($property.Name, $property.Value)
+    }
+}
+
+function Stop-SkyTestServers {
+    foreach ($entry in $script:saved.GetEnumerator()) {
+        [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value)
+    }
+    if ($script:servers) {
+        $script:servers.StandardInput.Close()
+        $script:servers.WaitForExit(5000) | Out-Null
+    }
+}
