@@ -1,0 +1,355 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SkyPilot.Core.Jobs
+{
+    /// <summary>
+    /// Parses SkyPilot task YAML (one task, or a pipeline of <c>---</c>-separated tasks). Every error names the file,
+    /// the line and the field. Relative paths resolve against <c>baseDirectory</c> (the caller's current location).
+    /// </summary>
+    public static class TaskParser
+    {
+        private static readonly HashSet<string> TaskKeys = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "name", "workdir", "num_nodes", "resources", "envs", "secrets", "file_mounts", "setup", "run", "config", "event_callback", "service", "volumes",
+        };
+
+        public static TaskFile ParseFile(string path, string baseDirectory)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
+            }
+
+            return Parse(text, path, baseDirectory);
+        }
+
+        public static TaskFile Parse(string yaml, string path, string baseDirectory)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(yaml));
+            }
+            catch (YamlException e)
+            {
+                throw new TaskFileException(path, e.Start.Line, null, "is not valid YAML: " + FirstLine(e.InnerException?.Message ?? e.Message), e);
+            }
+
+            var documents = stream.Documents.Where(d => !(d.RootNode is YamlScalarNode s && string.IsNullOrEmpty(s.Value))).ToList();
+            if (documents.Count == 0)
+            {
+                throw new TaskFileException(path, 1, null, "is empty: a task needs at least 'run' or 'setup'");
+            }
+
+            YamlMappingNode? header = null;
+            var tasks = new List<SkyTask>();
+            for (var i = 0; i < documents.Count; i++)
+            {
+                if (!(documents[i].RootNode is YamlMappingNode mapping))
+                {
+                    throw new TaskFileException(path, documents[i].RootNode.Start.Line, null, "a task must be a mapping of fields (name, resources, run, ...)");
+                }
+
+                if (i == 0 && documents.Count > 1 && mapping.Children.Count == 1 && Scalar(mapping, "name") != null)
+                {
+                    header = mapping;
+                    continue;
+                }
+
+                tasks.Add(ParseTask(mapping, path, baseDirectory));
+            }
+
+            return new TaskFile
+            {
+                Path = path,
+                Name = (header is null ? null : Scalar(header, "name")) ?? (tasks.Count == 1 ? tasks[0].Name : null),
+                Tasks = tasks,
+                PipelineHeader = header,
+            };
+        }
+
+        private static SkyTask ParseTask(YamlMappingNode task, string path, string baseDirectory)
+        {
+            foreach (var key in task.Children.Keys.OfType<YamlScalarNode>())
+            {
+                if (!TaskKeys.Contains(key.Value ?? string.Empty))
+                {
+                    throw new TaskFileException(path, key.Start.Line, key.Value, "is not a task field (expected one of: " + string.Join(", ", TaskKeys.OrderBy(k => k, StringComparer.Ordinal)) + ")");
+                }
+            }
+
+            var workdir = Scalar(task, "workdir");
+            string? resolvedWorkdir = null;
+            if (workdir != null)
+            {
+                resolvedWorkdir = ResolveLocal(workdir, baseDirectory);
+                if (!Directory.Exists(resolvedWorkdir))
+                {
+                    throw new TaskFileException(path, Node(task, "workdir")!.Start.Line, "workdir", "directory '" + workdir + "' does not exist (resolved to " + resolvedWorkdir + ")");
+                }
+            }
+
+            if (Scalar(task, "run") is null && Scalar(task, "setup") is null)
+            {
+                throw new TaskFileException(path, task.Start.Line, "run", "the task has neither 'run' nor 'setup': there is nothing to execute");
+            }
+
+            return new SkyTask
+            {
+                Name = Scalar(task, "name"),
+                Workdir = resolvedWorkdir,
+                NumNodes = ParseNumNodes(task, path),
+                Resources = ParseResources(task, path),
+                Envs = ParseStringMap(task, "envs", path),
+                SecretNames = Node(task, "secrets") is YamlMappingNode secrets ? secrets.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? string.Empty).ToList() : (IReadOnlyList<string>)Array.Empty<string>(),
+                FileMounts = ParseFileMounts(task, path, baseDirectory),
+                Setup = Scalar(task, "setup"),
+                Run = Scalar(task, "run"),
+                Document = task,
+            };
+        }
+
+        private static int ParseNumNodes(YamlMappingNode task, string path)
+        {
+            var node = Node(task, "num_nodes");
+            if (node is null)
+            {
+                return 1;
+            }
+
+            if (node is YamlScalarNode scalar && int.TryParse(scalar.Value, out var n) && n >= 1)
+            {
+                return n;
+            }
+
+            throw new TaskFileException(path, node.Start.Line, "num_nodes", "must be a whole number of at least 1");
+        }
+
+        private static IReadOnlyList<TaskResources> ParseResources(YamlMappingNode task, string path)
+        {
+            var node = Node(task, "resources");
+            if (node is null)
+            {
+                return Array.Empty<TaskResources>();
+            }
+
+            if (!(node is YamlMappingNode resources))
+            {
+                throw new TaskFileException(path, node.Start.Line, "resources", "must be a mapping");
+            }
+
+            var baseSpec = ParseOneResource(resources, path, "resources");
+            foreach (var listKey in new[] { "any_of", "ordered" })
+            {
+                var list = Node(resources, listKey);
+                if (list is null)
+                {
+                    continue;
+                }
+
+                if (!(list is YamlSequenceNode sequence) || sequence.Children.Count == 0)
+                {
+                    throw new TaskFileException(path, list.Start.Line, "resources." + listKey, "must be a non-empty list of resource mappings");
+                }
+
+                return sequence.Children.Select((item, i) => item is YamlMappingNode m
+                    ? Merge(baseSpec, ParseOneResource(m, path, "resources." + listKey + "[" + i + "]"))
+                    : throw new TaskFileException(path, item.Start.Line, "resources." + listKey + "[" + i + "]", "must be a mapping")).ToList();
+            }
+
+            return new[] { baseSpec };
+        }
+
+        private static TaskResources ParseOneResource(YamlMappingNode resources, string path, string field)
+        {
+            string? cloud = null, region = null, zone = null;
+            var infra = Scalar(resources, "infra");
+            if (infra != null)
+            {
+                var parts = infra.Split('/');
+                cloud = CheckCloud(parts[0], resources, "infra", path, field);
+                region = parts.Length > 1 && parts[1] != "*" ? parts[1] : null;
+                zone = parts.Length > 2 ? parts[2] : null;
+            }
+
+            var legacyCloud = Scalar(resources, "cloud");
+            if (legacyCloud != null)
+            {
+                cloud = CheckCloud(legacyCloud, resources, "cloud", path, field);
+            }
+
+            var spot = Scalar(resources, "use_spot");
+            return new TaskResources
+            {
+                Cloud = cloud,
+                Region = Scalar(resources, "region") ?? region,
+                Zone = Scalar(resources, "zone") ?? zone,
+                Accelerators = Node(resources, "accelerators") is YamlNode acc ? Flatten(acc) : null,
+                Cpus = Scalar(resources, "cpus"),
+                Memory = Scalar(resources, "memory"),
+                UseSpot = string.Equals(spot, "true", StringComparison.OrdinalIgnoreCase),
+            };
+        }
+
+        private static string? CheckCloud(string value, YamlMappingNode resources, string key, string path, string field)
+        {
+            if (value == "*" || value.Length == 0)
+            {
+                return null;
+            }
+
+            return SkyPilotClouds.Normalize(value)
+                ?? throw new TaskFileException(path, Node(resources, key)!.Start.Line, field + "." + key, "unknown cloud '" + value + "' (SkyPilot knows: " + string.Join(", ", SkyPilotClouds.All) + ")");
+        }
+
+        private static TaskResources Merge(TaskResources baseSpec, TaskResources candidate) => new TaskResources
+        {
+            Cloud = candidate.Cloud ?? baseSpec.Cloud,
+            Region = candidate.Region ?? baseSpec.Region,
+            Zone = candidate.Zone ?? baseSpec.Zone,
+            Accelerators = candidate.Accelerators ?? baseSpec.Accelerators,
+            Cpus = candidate.Cpus ?? baseSpec.Cpus,
+            Memory = candidate.Memory ?? baseSpec.Memory,
+            UseSpot = candidate.UseSpot || baseSpec.UseSpot,
+        };
+
+        private static IReadOnlyList<FileMount> ParseFileMounts(YamlMappingNode task, string path, string baseDirectory)
+        {
+            var node = Node(task, "file_mounts");
+            if (node is null)
+            {
+                return Array.Empty<FileMount>();
+            }
+
+            if (!(node is YamlMappingNode mounts))
+            {
+                throw new TaskFileException(path, node.Start.Line, "file_mounts", "must be a mapping of remote paths to sources");
+            }
+
+            var result = new List<FileMount>();
+            foreach (var entry in mounts.Children)
+            {
+                var remote = (entry.Key as YamlScalarNode)?.Value ?? string.Empty;
+                var field = "file_mounts." + remote;
+                var line = entry.Key.Start.Line;
+                switch (entry.Value)
+                {
+                    case YamlScalarNode scalar when IsCloudUri(scalar.Value):
+                        result.Add(new FileMount { RemotePath = remote, Kind = FileMountKind.CloudUri, Source = scalar.Value, Line = line });
+                        break;
+                    case YamlScalarNode scalar:
+                        var local = ResolveLocal(scalar.Value ?? string.Empty, baseDirectory);
+                        var isDirectory = Directory.Exists(local);
+                        if (!isDirectory && !File.Exists(local))
+                        {
+                            throw new TaskFileException(path, line, field, "source '" + scalar.Value + "' does not exist (resolved to " + local + ")");
+                        }
+
+                        result.Add(new FileMount { RemotePath = remote, Kind = FileMountKind.LocalPath, Source = local, IsDirectory = isDirectory, Line = line });
+                        break;
+                    case YamlMappingNode storage:
+                        var source = Scalar(storage, "source");
+                        string? resolved = source;
+                        var sourceIsDirectory = false;
+                        if (source != null && !IsCloudUri(source))
+                        {
+                            resolved = ResolveLocal(source, baseDirectory);
+                            sourceIsDirectory = Directory.Exists(resolved);
+                            if (!sourceIsDirectory)
+                            {
+                                throw new TaskFileException(path, Node(storage, "source")!.Start.Line, field + ".source", "local directory '" + source + "' does not exist (resolved to " + resolved + ")");
+                            }
+                        }
+
+                        if (source is null && Scalar(storage, "name") is null)
+                        {
+                            throw new TaskFileException(path, line, field, "a storage mount needs 'name' or 'source'");
+                        }
+
+                        result.Add(new FileMount
+                        {
+                            RemotePath = remote,
+                            Kind = FileMountKind.StorageObject,
+                            Source = resolved,
+                            Store = Scalar(storage, "store")?.ToLowerInvariant(),
+                            Mode = Scalar(storage, "mode")?.ToUpperInvariant(),
+                            StorageName = Scalar(storage, "name"),
+                            IsDirectory = sourceIsDirectory,
+                            Line = line,
+                        });
+                        break;
+                    default:
+                        throw new TaskFileException(path, line, field, "must be a local path, a cloud URI, or a storage mapping");
+                }
+            }
+
+            return result;
+        }
+
+        internal static bool IsCloudUri(string? value) => value != null && value.IndexOf("://", StringComparison.Ordinal) > 0;
+
+        private static string ResolveLocal(string value, string baseDirectory)
+        {
+            var expanded = value;
+            if (value == "~" || value.StartsWith("~/", StringComparison.Ordinal))
+            {
+                expanded = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value.Length > 2 ? value.Substring(2) : string.Empty);
+            }
+
+            return Path.GetFullPath(Path.Combine(baseDirectory, expanded)).TrimEnd(Path.DirectorySeparatorChar);
+        }
+
+        private static IReadOnlyDictionary<string, string> ParseStringMap(YamlMappingNode task, string key, string path)
+        {
+            var node = Node(task, key);
+            if (node is null)
+            {
+                return new Dictionary<string, string>();
+            }
+
+            if (!(node is YamlMappingNode map))
+            {
+                throw new TaskFileException(path, node.Start.Line, key, "must be a mapping of names to values");
+            }
+
+            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => (p.Value as YamlScalarNode)?.Value ?? string.Empty);
+        }
+
+        internal static YamlNode? Node(YamlMappingNode mapping, string key) =>
+            mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+        internal static string? Scalar(YamlMappingNode mapping, string key) =>
+            Node(mapping, key) is YamlScalarNode scalar && !string.IsNullOrEmpty(scalar.Value) && scalar.Value != "null" && scalar.Value != "~" ? scalar.Value : null;
+
+        private static string Flatten(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar:
+                    return scalar.Value ?? string.Empty;
+                case YamlMappingNode map:
+                    return string.Join(", ", map.Children.Select(p => Flatten(p.Key) + ":" + Flatten(p.Value)));
+                case YamlSequenceNode sequence:
+                    return string.Join(", ", sequence.Children.Select(Flatten));
+                default:
+                    return string.Empty;
+            }
+        }
+
+        private static string FirstLine(string text)
+        {
+            var newline = text.IndexOfAny(new[] { '\r', '\n' });
+            return newline < 0 ? text : text.Substring(0, newline);
+        }
+    }
+}

@@ -1,0 +1,336 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SkyPilot.Core.Gcp;
+using SkyPilot.Core.Http;
+
+namespace SkyPilot.Core.Storage
+{
+    /// <summary>
+    /// Cloud Storage JSON API by hand (the client library is not on every feed): bucket get/insert, bucket
+    /// testIamPermissions, list, and uploads — multipart up to <see cref="ResumableThreshold"/>, resumable above it in
+    /// chunks that are multiples of 256 KiB, resumed after a dropped connection by a status query.
+    /// </summary>
+    internal sealed class GcsClient : IGcsClient
+    {
+        public const long ResumableThreshold = 8L * 1024 * 1024;
+        public const int ChunkSize = 32 * 256 * 1024; // 8 MiB
+        private const int MaxChunkRetries = 5;
+
+        private readonly HttpClient _http;
+        private readonly RetryingHttpSender _sender;
+        private readonly Func<CancellationToken, Task<string>> _token;
+        private readonly string _root;
+        private readonly HttpSettings _settings;
+        private readonly ISkyLog _log;
+
+        public GcsClient(HttpClient http, HttpSettings settings, ISkyLog log, string storageRoot, Func<CancellationToken, Task<string>> accessToken)
+        {
+            _http = http;
+            _settings = settings;
+            _log = log;
+            _sender = new RetryingHttpSender(http, settings, log);
+            _root = storageRoot.TrimEnd('/');
+            _token = accessToken;
+        }
+
+        public async Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken)
+        {
+            var result = await SendJsonAsync(HttpMethod.Get, "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "?fields=name", null, "Cloud Storage buckets.get", cancellationToken, allow404: true).ConfigureAwait(false);
+            return result != null;
+        }
+
+        public Task CreateBucketAsync(string bucket, string project, CancellationToken cancellationToken)
+        {
+            var body = new JObject { ["name"] = bucket, ["storageClass"] = "STANDARD" };
+            return SendJsonAsync(HttpMethod.Post, "/storage/v1/b?project=" + Uri.EscapeDataString(project), body, "Cloud Storage buckets.insert", cancellationToken);
+        }
+
+        public async Task<IReadOnlyList<string>> TestBucketPermissionsAsync(string bucket, IReadOnlyList<string> permissions, CancellationToken cancellationToken)
+        {
+            var query = string.Join("&", permissions.Select(p => "permissions=" + Uri.EscapeDataString(p)));
+            var result = await SendJsonAsync(HttpMethod.Get, "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "/iam/testPermissions?" + query, null, "Cloud Storage buckets.testIamPermissions", cancellationToken).ConfigureAwait(false);
+            return (result?["permissions"] as JArray)?.Select(p => (string?)p).Where(p => p != null).Select(p => p!).ToList() ?? new List<string>();
+        }
+
+        public async Task<IReadOnlyDictionary<string, GcsObjectInfo>> ListAsync(string bucket, string prefix, CancellationToken cancellationToken)
+        {
+            var objects = new Dictionary<string, GcsObjectInfo>(StringComparer.Ordinal);
+            string? pageToken = null;
+            do
+            {
+                var path = "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "/o?prefix=" + Uri.EscapeDataString(prefix) + "&maxResults=1000&fields=items(name,size,md5Hash,generation),nextPageToken"
+                    + (pageToken is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(pageToken));
+                var page = await SendJsonAsync(HttpMethod.Get, path, null, "Cloud Storage objects.list", cancellationToken, allow404: true).ConfigureAwait(false);
+                if (page is null)
+                {
+                    break;
+                }
+
+                foreach (var item in (page["items"] as JArray)?.OfType<JObject>() ?? Enumerable.Empty<JObject>())
+                {
+                    var info = ParseObject(item);
+                    objects[info.Name] = info;
+                }
+
+                pageToken = (string?)page["nextPageToken"];
+            }
+            while (!string.IsNullOrEmpty(pageToken));
+
+            return objects;
+        }
+
+        public async Task<GcsObjectInfo> UploadAsync(string bucket, string objectName, string localPath, Action<long> bytesSent, CancellationToken cancellationToken)
+        {
+            var size = new FileInfo(localPath).Length;
+            return size <= ResumableThreshold
+                ? await UploadMultipartAsync(bucket, objectName, localPath, size, bytesSent, cancellationToken).ConfigureAwait(false)
+                : await UploadResumableAsync(bucket, objectName, localPath, size, bytesSent, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<GcsObjectInfo> UploadMultipartAsync(string bucket, string objectName, string localPath, long size, Action<long> bytesSent, CancellationToken cancellationToken)
+        {
+            var bytes = ReadAll(localPath, size);
+            var metadata = new JObject { ["name"] = objectName, ["contentType"] = "application/octet-stream" }.ToString(Formatting.None);
+            var token = await _token(cancellationToken).ConfigureAwait(false);
+            var result = await _sender.SendAsync(
+                () =>
+                {
+                    var content = new MultipartContent("related", "skyps-" + Guid.NewGuid().ToString("N"));
+                    content.Add(new StringContent(metadata, Encoding.UTF8, "application/json"));
+                    var data = new ByteArrayContent(bytes);
+                    data.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    content.Add(data);
+                    return Authorized(HttpMethod.Post, UploadUrl(bucket, "multipart"), content, token);
+                },
+                "Cloud Storage upload of " + objectName,
+                cancellationToken).ConfigureAwait(false);
+            var info = ParseObject(EnsureSuccess(result, "Cloud Storage upload of " + objectName)!);
+            bytesSent(size);
+            return info;
+        }
+
+        private async Task<GcsObjectInfo> UploadResumableAsync(string bucket, string objectName, string localPath, long size, Action<long> bytesSent, CancellationToken cancellationToken)
+        {
+            var operation = "Cloud Storage resumable upload of " + objectName;
+            var metadata = new JObject { ["name"] = objectName, ["contentType"] = "application/octet-stream" }.ToString(Formatting.None);
+            var token = await _token(cancellationToken).ConfigureAwait(false);
+            var start = await _sender.SendAsync(
+                () =>
+                {
+                    var request = Authorized(HttpMethod.Post, UploadUrl(bucket, "resumable"), new StringContent(metadata, Encoding.UTF8, "application/json"), token);
+                    request.Headers.TryAddWithoutValidation("X-Upload-Content-Type", "application/octet-stream");
+                    request.Headers.TryAddWithoutValidation("X-Upload-Content-Length", size.ToString(CultureInfo.InvariantCulture));
+                    return request;
+                },
+                operation,
+                cancellationToken).ConfigureAwait(false);
+            EnsureSuccess(start, operation);
+            var session = start.Header("location") ?? throw new GoogleApiException(operation, GoogleApiError.Parse(502, "{\"error\":{\"message\":\"no Location header for the upload session\"}}"));
+
+            using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            {
+                var buffer = new byte[ChunkSize];
+                long committed = 0;
+                var failures = 0;
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var length = (int)Math.Min(ChunkSize, size - committed);
+                    file.Position = committed;
+                    await ReadExactlyAsync(file, buffer, length, cancellationToken).ConfigureAwait(false);
+                    var outcome = await PutChunkAsync(session, buffer, committed, length, size, cancellationToken).ConfigureAwait(false);
+                    if (outcome.Object != null)
+                    {
+                        bytesSent(size - committed);
+                        return outcome.Object;
+                    }
+
+                    var next = outcome.Committed.HasValue ? (null, outcome.Committed) : await QueryCommittedAsync(session, size, operation, cancellationToken).ConfigureAwait(false);
+                    if (next.Object != null)
+                    {
+                        bytesSent(size - committed);
+                        return next.Object;
+                    }
+
+                    var now = next.Committed ?? committed;
+                    if (now > committed)
+                    {
+                        bytesSent(now - committed);
+                        committed = now;
+                        failures = 0;
+                    }
+                    else if (++failures > MaxChunkRetries)
+                    {
+                        throw new ServiceUnreachableException(operation, _root, "no progress after " + MaxChunkRetries + " attempts at byte " + committed + " of " + size);
+                    }
+                    else
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Sends one chunk. Returns the object when the upload completed, the committed offset after a 308, or neither when the chunk was lost.</summary>
+        private async Task<(GcsObjectInfo? Object, long? Committed)> PutChunkAsync(string session, byte[] buffer, long offset, int length, long total, CancellationToken cancellationToken)
+        {
+            var content = new ByteArrayContent(buffer, 0, length);
+            content.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + length - 1, total);
+            var request = Authorized(HttpMethod.Put, session, content, await _token(cancellationToken).ConfigureAwait(false));
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(_settings.AttemptTimeout + TimeSpan.FromSeconds(length / (1024 * 1024)));
+                try
+                {
+                    using (request)
+                    using (var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false))
+                    {
+                        return await InterpretAsync(response, "chunk at byte " + offset).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _log.Verbose("Upload chunk at byte " + offset + " timed out; asking the server what it has");
+                    return (null, null);
+                }
+                catch (HttpRequestException e)
+                {
+                    _log.Verbose("Upload chunk at byte " + offset + " failed (" + e.GetBaseException().Message + "); asking the server what it has");
+                    return (null, null);
+                }
+            }
+        }
+
+        private async Task<(GcsObjectInfo? Object, long? Committed)> QueryCommittedAsync(string session, long total, string operation, CancellationToken cancellationToken)
+        {
+            var token = await _token(cancellationToken).ConfigureAwait(false);
+            var result = await _sender.SendAsync(
+                () =>
+                {
+                    var content = new ByteArrayContent(Array.Empty<byte>());
+                    content.Headers.TryAddWithoutValidation("Content-Range", "bytes */" + total.ToString(CultureInfo.InvariantCulture));
+                    return Authorized(HttpMethod.Put, session, content, token);
+                },
+                operation + " (status query)",
+                cancellationToken).ConfigureAwait(false);
+            if (result.StatusCode == 308)
+            {
+                return (null, CommittedFrom(result.Header("range")));
+            }
+
+            return (ParseObject(EnsureSuccess(result, operation)!), null);
+        }
+
+        private static async Task<(GcsObjectInfo? Object, long? Committed)> InterpretAsync(HttpResponseMessage response, string what)
+        {
+            var status = (int)response.StatusCode;
+            if (status == 308)
+            {
+                var range = response.Headers.TryGetValues("Range", out var values) ? values.FirstOrDefault() : null;
+                return (null, CommittedFrom(range));
+            }
+
+            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            if (status == 200 || status == 201)
+            {
+                return (ParseObject(JObject.Parse(body)), null);
+            }
+
+            if (status == 429 || status >= 500)
+            {
+                return (null, null);
+            }
+
+            throw new GoogleApiException("Cloud Storage upload " + what, GoogleApiError.Parse(status, body));
+        }
+
+        /// <summary><c>Range: bytes=0-N</c> means N+1 bytes are stored; no header means none.</summary>
+        private static long CommittedFrom(string? range)
+        {
+            if (string.IsNullOrEmpty(range))
+            {
+                return 0;
+            }
+
+            var dash = range!.LastIndexOf('-');
+            return dash > 0 && long.TryParse(range.Substring(dash + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var last) ? last + 1 : 0;
+        }
+
+        private async Task<JObject?> SendJsonAsync(HttpMethod method, string pathAndQuery, JObject? body, string operation, CancellationToken cancellationToken, bool allow404 = false)
+        {
+            var token = await _token(cancellationToken).ConfigureAwait(false);
+            var rest = new GoogleRestClient(_sender);
+            try
+            {
+                return await rest.SendAsync(method, _root + pathAndQuery, token, body, operation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GoogleApiException e) when (allow404 && e.Error.StatusCode == 404)
+            {
+                return null;
+            }
+        }
+
+        private static HttpRequestMessage Authorized(HttpMethod method, string url, HttpContent content, string token)
+        {
+            var request = new HttpRequestMessage(method, url) { Content = content };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return request;
+        }
+
+        private string UploadUrl(string bucket, string uploadType) =>
+            _root + "/upload/storage/v1/b/" + Uri.EscapeDataString(bucket) + "/o?uploadType=" + uploadType;
+
+        private static JObject? EnsureSuccess(HttpCallResult result, string operation)
+        {
+            if (!result.IsSuccess)
+            {
+                throw new GoogleApiException(operation, GoogleApiError.Parse(result.StatusCode, result.Body));
+            }
+
+            return result.Body.Trim().Length == 0 ? new JObject() : JObject.Parse(result.Body);
+        }
+
+        private static GcsObjectInfo ParseObject(JObject item)
+        {
+            long.TryParse((string?)item["size"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var size);
+            return new GcsObjectInfo((string?)item["name"] ?? string.Empty, size, (string?)item["md5Hash"], (string?)item["generation"]);
+        }
+
+        private static byte[] ReadAll(string path, long size)
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length != size)
+            {
+                throw new IOException(path + " changed while it was being uploaded");
+            }
+
+            return bytes;
+        }
+
+        private static async Task ReadExactlyAsync(Stream stream, byte[] buffer, int count, CancellationToken cancellationToken)
+        {
+            var read = 0;
+            while (read < count)
+            {
+                var n = await stream.ReadAsync(buffer, read, count - read, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new IOException("the file became shorter while it was being uploaded");
+                }
+
+                read += n;
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SkyPilot.Core.Storage
+{
+    /// <summary>One local file and the object it becomes.</summary>
+    public sealed class StagedFile
+    {
+        public StagedFile(string localPath, string objectName, long size, string md5Base64)
+        {
+            LocalPath = localPath;
+            ObjectName = objectName;
+            Size = size;
+            Md5Base64 = md5Base64;
+        }
+
+        public string LocalPath { get; }
+
+        public string ObjectName { get; }
+
+        public long Size { get; }
+
+        public string Md5Base64 { get; }
+    }
+
+    /// <summary>Where a job's local files go in the job bucket (SkyPilot's <c>job-&lt;run id&gt;/...</c> layout).</summary>
+    public sealed class StagingPlan
+    {
+        internal StagingPlan(string bucket, string basePrefix, string runId, IReadOnlyList<StagedFile> files, IReadOnlyDictionary<string, string> mountUris, IReadOnlyList<string> ignoreSources)
+        {
+            Bucket = bucket;
+            BasePrefix = basePrefix;
+            RunId = runId;
+            Files = files;
+            MountUris = mountUris;
+            IgnoreSources = ignoreSources;
+        }
+
+        public string Bucket { get; }
+
+        /// <summary>The path inside the bucket from <c>jobs.bucket</c> (may be empty).</summary>
+        public string BasePrefix { get; }
+
+        /// <summary>Derived from the task and the files' content, so an identical retry reuses what is staged.</summary>
+        public string RunId { get; }
+
+        /// <summary>Object-name prefix of everything this job stages: <c>[base/]job-&lt;run id&gt;/</c>.</summary>
+        public string JobPrefix => (BasePrefix.Length == 0 ? string.Empty : BasePrefix + "/") + "job-" + RunId + "/";
+
+        public string JobPrefixUri => "gs://" + Bucket + "/" + JobPrefix;
+
+        public IReadOnlyList<StagedFile> Files { get; }
+
+        public long TotalBytes => Files.Sum(f => f.Size);
+
+        /// <summary>For each rewritten mount key (<c>task index|remote path</c>, or <c>task index|workdir</c>) the gs:// URI it now reads from.</summary>
+        public IReadOnlyDictionary<string, string> MountUris { get; }
+
+        /// <summary>The <c>.skyignore</c>/<c>.gitignore</c> files that were applied.</summary>
+        public IReadOnlyList<string> IgnoreSources { get; }
+
+        public bool IsEmpty => MountUris.Count == 0;
+    }
+}
