@@ -9,13 +9,16 @@ namespace SkyPilot.Core.Gcp
     /// <summary>Everything resolved locally for a GCP check: the identity and the inputs it came from.</summary>
     internal sealed class GcpResolution
     {
-        public GcpResolution(CloudIdentity identity, AdcCredential credential, GcloudConfiguration gcloud, SkyConfig skyConfig)
+        public GcpResolution(CloudIdentity identity, AdcCredential credential, GcloudConfiguration gcloud, SkyConfig skyConfig, SkyEnvironment environment)
         {
+            Environment = environment;
             Identity = identity;
             Credential = credential;
             Gcloud = gcloud;
             SkyConfig = skyConfig;
         }
+
+        public SkyEnvironment Environment { get; }
 
         public CloudIdentity Identity { get; }
 
@@ -90,7 +93,8 @@ namespace SkyPilot.Core.Gcp
                 },
                 credential,
                 gcloud,
-                skyConfig);
+                skyConfig,
+                env);
         }
 
         private static (string?, string?) ResolveProject(SkyEnvironment env, string? explicitProject, GcloudConfiguration gcloud, AdcCredential credential)

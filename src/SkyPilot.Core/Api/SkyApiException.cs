@@ -1,0 +1,44 @@
+using System;
+
+namespace SkyPilot.Core.Api
+{
+    public enum SkyApiFailure
+    {
+        /// <summary>No connection could be made, or it kept failing.</summary>
+        Unreachable,
+
+        /// <summary>The server wants credentials (401, or health says needs_auth).</summary>
+        NeedsAuth,
+
+        /// <summary>The server and this client speak incompatible API versions.</summary>
+        VersionMismatch,
+
+        /// <summary>The request ran and failed on the server (its error type and message are in the message).</summary>
+        RequestFailed,
+
+        /// <summary>The server answered something this client does not understand.</summary>
+        BadResponse,
+
+        /// <summary>The launch was sent but its response was lost, and the request could not be identified.</summary>
+        LaunchOutcomeUnknown,
+    }
+
+    /// <summary>A failure talking to the SkyPilot API server, with what kind it is and what to do about it.</summary>
+    public sealed class SkyApiException : Exception
+    {
+        public SkyApiException(SkyApiFailure failure, string message, string hint, string? errorType = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            Failure = failure;
+            Hint = hint;
+            ErrorType = errorType;
+        }
+
+        public SkyApiFailure Failure { get; }
+
+        public string Hint { get; }
+
+        /// <summary>The server's <c>error.type</c> for failed requests (e.g. <c>sky.exceptions.ResourcesUnavailableError</c>).</summary>
+        public string? ErrorType { get; }
+    }
+}

@@ -1,0 +1,36 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core.Http;
+
+namespace SkyPilot.Core.Gcp
+{
+    /// <summary>Authenticated access to GCP REST APIs for the identity that is active now (resolved anew per call).</summary>
+    internal sealed class GcpAccess
+    {
+        private GcpAccess(GcpResolution resolution, HttpSettings settings)
+        {
+            Resolution = resolution;
+            Endpoints = new GoogleEndpoints(resolution.Environment, resolution.Gcloud.Properties);
+            Settings = settings;
+        }
+
+        public GcpResolution Resolution { get; }
+
+        public GoogleEndpoints Endpoints { get; }
+
+        public HttpSettings Settings { get; }
+
+        public static GcpAccess For(SkyEnvironment environment)
+        {
+            return new GcpAccess(GcpIdentityResolver.ResolveDetailed(environment), HttpSettings.FromEnvironment(environment));
+        }
+
+        public Func<CancellationToken, Task<string>> TokenSource()
+        {
+            var tokens = new GoogleAuthTokenSource(Settings);
+            var credential = Resolution.Credential;
+            return ct => tokens.GetAccessTokenAsync(credential, ct);
+        }
+    }
+}

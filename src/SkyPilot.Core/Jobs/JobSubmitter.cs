@@ -1,0 +1,346 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Checks;
+using SkyPilot.Core.Config;
+using SkyPilot.Core.Gcp;
+using SkyPilot.Core.Http;
+using SkyPilot.Core.Storage;
+
+namespace SkyPilot.Core.Jobs
+{
+    /// <summary>
+    /// <c>Submit-SkyJob</c>: plan locally, precheck every access the job needs for the current identity, then stage
+    /// local files in the job bucket, then launch through the API server. Nothing is uploaded for a job that cannot start.
+    /// </summary>
+    public sealed class JobSubmitter
+    {
+        private static readonly string[] BucketObjectPermissions = { "storage.objects.create", "storage.objects.get", "storage.objects.list" };
+        private readonly CloudCheckService _checks;
+        private readonly HttpClient _http;
+        private readonly ISkyLog _log;
+
+        public JobSubmitter(CloudCheckService checks, HttpClient http, ISkyLog log)
+        {
+            _checks = checks;
+            _http = http;
+            _log = log;
+        }
+
+        /// <summary>Upload parallelism. Environment: <c>SKYPILOT_PS_UPLOAD_PARALLELISM</c>.</summary>
+        public static int Parallelism(SkyEnvironment env) =>
+            int.TryParse(env.Get("SKYPILOT_PS_UPLOAD_PARALLELISM"), out var n) && n > 0 && n <= 64 ? n : 8;
+
+        /// <summary>What submission will do; local only (reads and hashes the files to stage).</summary>
+        public SubmitPlan Plan(TaskFile task, string? endpoint, SkyEnvironment environment, CancellationToken cancellationToken)
+        {
+            var config = SkyConfig.Load(environment);
+            var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
+            var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
+            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
+            string? gcsReason = null;
+            if (staging != null && !staging.IsEmpty)
+            {
+                gcsReason = "stage local files in gs://" + staging.Bucket;
+            }
+            else if (task.Tasks.SelectMany(t => t.FileMounts).Any(m => (m.Source?.StartsWith("gs://", StringComparison.OrdinalIgnoreCase) ?? false) || m.Store == "gcs"))
+            {
+                gcsReason = "file_mounts read from Cloud Storage";
+            }
+
+            return new SubmitPlan
+            {
+                Task = task,
+                Endpoint = SkyApiEndpoint.Resolve(endpoint, environment, config),
+                BucketUri = bucketUri,
+                Staging = staging,
+                ComputeCandidates = task.Tasks.Select(t => (IReadOnlyList<string>)t.Clouds).ToList(),
+                GcsStorageReason = gcsReason,
+            };
+        }
+
+        /// <summary>Checks everything the plan needs for the current identity. Throws <see cref="PrecheckFailedException"/> on any failure.</summary>
+        public async Task<IReadOnlyList<PrecheckItem>> PrecheckAsync(SubmitPlan plan, SkyEnvironment environment, CancellationToken cancellationToken)
+        {
+            var checkable = _checks.Clouds;
+            var computeClouds = plan.ComputeCandidates.SelectMany(c => c.Count == 0 ? checkable : c).Where(checkable.Contains).Distinct().ToList();
+            var requests = new List<Task<IReadOnlyList<CloudCheckResult>>>();
+            var computeTask = computeClouds.Count == 0
+                ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
+                : _checks.CheckAsync(environment, computeClouds, new[] { Capability.Compute }, false, cancellationToken);
+            var storageTask = plan.GcsStorageReason is null
+                ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
+                : _checks.CheckAsync(environment, new[] { KnownClouds.Gcp }, new[] { Capability.Storage }, false, cancellationToken);
+            var compute = (await computeTask.ConfigureAwait(false)).ToDictionary(r => r.Cloud);
+            var storage = (await storageTask.ConfigureAwait(false)).FirstOrDefault();
+
+            var items = new List<PrecheckItem>();
+            for (var i = 0; i < plan.ComputeCandidates.Count; i++)
+            {
+                items.Add(ComputeItem(i, plan.ComputeCandidates[i], compute, checkable));
+            }
+
+            if (storage?.Storage is CapabilityResult gcs)
+            {
+                items.Add(FromCapability("storage on gcp (" + plan.GcsStorageReason + ")", gcs, storage.FromCache));
+            }
+
+            if (plan.Staging != null && !plan.Staging.IsEmpty && items.All(item => item.Passed || item.Unverified))
+            {
+                items.Add(await BucketItemAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (items.Any(item => !item.Passed && !item.Unverified))
+            {
+                throw new PrecheckFailedException(items);
+            }
+
+            return items;
+        }
+
+        /// <summary>Stages the plan's files (skipping objects already there with the same MD5) and launches the job.</summary>
+        public async Task<ManagedJob> SubmitAsync(SubmitPlan plan, string? name, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
+        {
+            var api = new SkyApiClient(_http, plan.Endpoint, environment, _log);
+            await api.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+
+            var staged = plan.Staging is null || plan.Staging.IsEmpty ? 0 : await StageAsync(plan.Staging, environment, progress, cancellationToken).ConfigureAwait(false);
+            var yaml = TaskRewriter.ToServerYaml(plan.Task, plan.Staging);
+            var jobName = name ?? plan.Task.Name;
+            (long JobId, string RequestId) launched;
+            try
+            {
+                launched = await api.LaunchAsync(yaml, jobName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed)
+            {
+                throw new StagingFailedException(
+                    e.Message + " " + staged + " file(s) are staged under " + plan.Staging.JobPrefixUri + "; no job was submitted.",
+                    e.Hint + " A retry reuses the staged files.",
+                    null,
+                    staged,
+                    plan.Staging.Files.Count,
+                    plan.Staging.JobPrefixUri,
+                    e);
+            }
+
+            ManagedJob? queued = null;
+            try
+            {
+                queued = (await api.QueueAsync(new[] { launched.JobId }, false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == launched.JobId);
+            }
+            catch (SkyApiException e)
+            {
+                _log.Verbose("Could not read the new job's status: " + e.Message);
+            }
+
+            return new ManagedJob
+            {
+                JobId = launched.JobId,
+                Name = queued?.Name ?? jobName,
+                TaskName = queued?.TaskName,
+                Status = queued?.Status ?? ManagedJobStatus.Pending,
+                FailureReason = queued?.FailureReason,
+                Infra = queued?.Infra,
+                Cloud = queued?.Cloud,
+                Region = queued?.Region,
+                Resources = queued?.Resources,
+                SubmittedAt = queued?.SubmittedAt ?? DateTimeOffset.UtcNow,
+                User = queued?.User,
+                Workspace = queued?.Workspace,
+                RequestId = launched.RequestId,
+                Endpoint = plan.Endpoint.ToString(),
+                BucketPrefix = plan.Staging is null || plan.Staging.IsEmpty ? null : plan.Staging.JobPrefixUri,
+            };
+        }
+
+        private async Task<int> StageAsync(StagingPlan staging, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
+        {
+            var access = GcpAccess.For(environment);
+            var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
+            if (!await gcs.BucketExistsAsync(staging.Bucket, cancellationToken).ConfigureAwait(false))
+            {
+                _log.Verbose("Creating bucket gs://" + staging.Bucket + " in project " + access.Resolution.Identity.Project);
+                await gcs.CreateBucketAsync(staging.Bucket, access.Resolution.Identity.Project!, cancellationToken).ConfigureAwait(false);
+            }
+
+            var existing = await gcs.ListAsync(staging.Bucket, staging.JobPrefix, cancellationToken).ConfigureAwait(false);
+            var todo = staging.Files.Where(f => !(existing.TryGetValue(f.ObjectName, out var o) && o.Md5Base64 == f.Md5Base64 && o.Size == f.Size)).ToList();
+            var skipped = staging.Files.Count - todo.Count;
+            var bytesTotal = todo.Sum(f => f.Size);
+            long bytesDone = 0;
+            var filesDone = skipped;
+            var done = new ConcurrentBag<string>();
+            progress(new StagingProgress(filesDone, staging.Files.Count, 0, bytesTotal, skipped));
+            if (skipped > 0)
+            {
+                _log.Verbose(skipped + " of " + staging.Files.Count + " file(s) are already staged with the same MD5; not uploading them again");
+            }
+
+            using (var gate = new SemaphoreSlim(Parallelism(environment)))
+            using (var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                StagedFile? failedFile = null;
+                Exception? failure = null;
+                var uploads = todo.Select(async file =>
+                {
+                    await gate.WaitAsync(failed.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await gcs.UploadAsync(staging.Bucket, file.ObjectName, file.LocalPath, sent =>
+                        {
+                            var now = Interlocked.Add(ref bytesDone, sent);
+                            progress(new StagingProgress(Volatile.Read(ref filesDone), staging.Files.Count, now, bytesTotal, skipped));
+                        }, failed.Token).ConfigureAwait(false);
+                        done.Add(file.ObjectName);
+                        Interlocked.Increment(ref filesDone);
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+                    {
+                        if (Interlocked.CompareExchange(ref failure, e, null) == null)
+                        {
+                            failedFile = file;
+                            failed.Cancel();
+                        }
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }).ToList();
+                try
+                {
+                    await Task.WhenAll(uploads).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (failure != null)
+                {
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (failure != null)
+                {
+                    var staged = skipped + done.Count;
+                    throw new StagingFailedException(
+                        "Uploading " + failedFile!.LocalPath + " failed: " + Redactor.Redact(failure.Message) + ". " + staged + " of " + staging.Files.Count + " file(s) are staged under " + staging.JobPrefixUri + "; no job was submitted.",
+                        "Fix the cause and run Submit-SkyJob again: files already staged are not uploaded again.",
+                        failedFile.LocalPath,
+                        staged,
+                        staging.Files.Count,
+                        staging.JobPrefixUri,
+                        failure);
+                }
+            }
+
+            progress(new StagingProgress(staging.Files.Count, staging.Files.Count, bytesTotal, bytesTotal, skipped));
+            return staging.Files.Count;
+        }
+
+        private static PrecheckItem ComputeItem(int index, IReadOnlyList<string> candidates, Dictionary<string, CloudCheckResult> compute, IReadOnlyList<string> checkable)
+        {
+            var label = "compute for task " + (index + 1);
+            var unverifiable = candidates.Where(c => !checkable.Contains(c)).ToList();
+            var results = (candidates.Count == 0 ? checkable : candidates).Where(compute.ContainsKey).Select(c => compute[c]).ToList();
+            var allowed = results.FirstOrDefault(r => r.Compute?.Allowed == true);
+            if (allowed != null)
+            {
+                return FromCapability(label + " on " + allowed.Cloud, allowed.Compute!, allowed.FromCache);
+            }
+
+            if (unverifiable.Count > 0)
+            {
+                return new PrecheckItem
+                {
+                    Requirement = label + " on " + string.Join(" or ", unverifiable),
+                    Cloud = unverifiable[0],
+                    Unverified = true,
+                    Reason = "this module cannot check " + string.Join(", ", unverifiable) + "; the API server will",
+                };
+            }
+
+            if (results.Count == 1)
+            {
+                return FromCapability(label + " on " + results[0].Cloud, results[0].Compute!, results[0].FromCache);
+            }
+
+            return new PrecheckItem
+            {
+                Requirement = label + " on " + (candidates.Count == 0 ? "any enabled cloud" : string.Join(" or ", candidates)),
+                Cloud = string.Join(",", results.Select(r => r.Cloud)),
+                Passed = false,
+                Reason = string.Join("; ", results.Select(r => r.Cloud + ": " + r.Compute?.Reason)),
+                Hint = string.Join("; ", results.Where(r => r.Compute?.Hint != null).Select(r => r.Cloud + ": " + r.Compute!.Hint)) + (candidates.Count == 0 ? " (or name the cloud in resources.infra)" : string.Empty),
+                MissingPermissions = results.SelectMany(r => r.Compute?.MissingPermissions ?? Array.Empty<string>()).ToList(),
+            };
+        }
+
+        private static PrecheckItem FromCapability(string requirement, CapabilityResult result, bool fromCache) => new PrecheckItem
+        {
+            Requirement = requirement,
+            Cloud = result.Cloud,
+            Passed = result.Allowed,
+            Reason = result.Reason,
+            Hint = result.Hint,
+            MissingPermissions = result.MissingPermissions,
+            Identity = result.Identity,
+            FromCache = fromCache,
+        };
+
+        private async Task<PrecheckItem> BucketItemAsync(StagingPlan staging, SkyEnvironment environment, CancellationToken cancellationToken)
+        {
+            var access = GcpAccess.For(environment);
+            var identity = access.Resolution.Identity;
+            var requirement = "object access to gs://" + staging.Bucket;
+            var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
+            try
+            {
+                if (!await gcs.BucketExistsAsync(staging.Bucket, cancellationToken).ConfigureAwait(false))
+                {
+                    // Creating it needs storage.buckets.create, which the storage capability check just confirmed.
+                    return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Passed = true, Reason = "the bucket does not exist yet and will be created in project " + identity.Project, Identity = identity };
+                }
+
+                var held = await gcs.TestBucketPermissionsAsync(staging.Bucket, BucketObjectPermissions, cancellationToken).ConfigureAwait(false);
+                var missing = BucketObjectPermissions.Where(p => !held.Contains(p)).ToList();
+                return new PrecheckItem
+                {
+                    Requirement = requirement,
+                    Cloud = KnownClouds.Gcp,
+                    Passed = missing.Count == 0,
+                    Reason = missing.Count == 0 ? "object create/get/list held on the bucket" : "missing on the bucket: " + string.Join(", ", missing),
+                    Hint = missing.Count == 0 ? null : "gcloud storage buckets add-iam-policy-binding gs://" + staging.Bucket + " --member=" + Member(identity.Account) + " --role=roles/storage.objectAdmin",
+                    MissingPermissions = missing,
+                    Identity = identity,
+                };
+            }
+            catch (GoogleApiException e) when (e.Error.StatusCode == 403)
+            {
+                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Reason = "no access to the bucket (HTTP 403: " + Redactor.Redact(e.Error.Message) + ")", Hint = "Ask the bucket's owner for roles/storage.objectAdmin, or set jobs.bucket in ~/.sky/config.yaml to a bucket you can write.", Identity = identity };
+            }
+            catch (Exception e) when (e is GoogleApiException || e is ServiceUnreachableException || e is GoogleAuthException)
+            {
+                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Reason = "the bucket could not be checked: " + Redactor.Redact(e.Message), Hint = "Check the network, then retry.", Identity = identity };
+            }
+        }
+
+        private static string Member(string? account) => account is null ? "MEMBER" : account.EndsWith("gserviceaccount.com", StringComparison.OrdinalIgnoreCase) ? "serviceAccount:" + account : "user:" + account;
+
+        /// <summary>SkyPilot's per-user bucket name when <c>jobs.bucket</c> is not set.</summary>
+        private static string DefaultBucketUri(SkyEnvironment environment)
+        {
+            var user = Regex.Replace((environment.Get("USER") ?? environment.Get("USERNAME") ?? "user").ToLowerInvariant(), "[^a-z0-9-]", "-");
+            using (var sha = SHA256.Create())
+            {
+                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(user + "@" + Environment.MachineName));
+                return "gs://skypilot-filemounts-" + user + "-" + string.Concat(hash.Take(4).Select(b => b.ToString("x2")));
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Storage;
+
+namespace SkyPilot.Core.Jobs
+{
+    /// <summary>What submitting a task will check, stage and send — computed locally, touching nothing.</summary>
+    public sealed class SubmitPlan
+    {
+        public TaskFile Task { get; init; } = new TaskFile();
+
+        public SkyApiEndpoint Endpoint { get; init; } = null!;
+
+        /// <summary><c>jobs.bucket</c> (or the default bucket) when the task has local files to stage.</summary>
+        public string? BucketUri { get; init; }
+
+        public StagingPlan? Staging { get; init; }
+
+        /// <summary>Per task, the clouds whose compute it may run on (empty: any enabled cloud).</summary>
+        public IReadOnlyList<IReadOnlyList<string>> ComputeCandidates { get; init; } = new List<IReadOnlyList<string>>();
+
+        /// <summary>Why GCP storage access is needed, when it is.</summary>
+        public string? GcsStorageReason { get; init; }
+
+        public string Describe()
+        {
+            var text = new StringBuilder();
+            text.AppendLine("Task file: " + Task.Path + " (" + Task.Tasks.Count + " task(s)" + (Task.Name is null ? string.Empty : ", name '" + Task.Name + "'") + ")");
+            text.AppendLine("API server: " + Endpoint + " (from " + Endpoint.Source + ")");
+            text.AppendLine("Checks for the current identity:");
+            for (var i = 0; i < ComputeCandidates.Count; i++)
+            {
+                var clouds = ComputeCandidates[i];
+                text.AppendLine("  - compute on " + (clouds.Count == 0 ? "at least one enabled cloud" : string.Join(" or ", clouds)) + " (task " + (i + 1) + ")");
+            }
+
+            if (GcsStorageReason != null)
+            {
+                text.AppendLine("  - storage on gcp (" + GcsStorageReason + ")");
+            }
+
+            if (Staging != null && !Staging.IsEmpty)
+            {
+                text.AppendLine("  - object access to gs://" + Staging.Bucket + " (or storage.buckets.create if it does not exist)");
+                text.AppendLine("Upload: " + Staging.Files.Count + " file(s), " + Staging.TotalBytes + " bytes to " + Staging.JobPrefixUri);
+                foreach (var uri in Staging.MountUris.OrderBy(p => p.Key))
+                {
+                    text.AppendLine("  " + uri.Key.Substring(uri.Key.IndexOf('|') + 1) + " -> " + uri.Value);
+                }
+            }
+            else
+            {
+                text.AppendLine("Upload: nothing (the task names no local files)");
+            }
+
+            return text.ToString().TrimEnd();
+        }
+    }
+}
