@@ -26,6 +26,7 @@ public sealed class HelpTests : IDisposable
     public HelpTests()
     {
         var paths = Directory.GetFiles(RepositoryPaths.ModuleFolder, "*.dll")
+            .Concat(Directory.GetFiles(Path.Combine(RepositoryPaths.ModuleFolder, "Dependencies", "netstandard2.0"), "*.dll"))
             .Concat(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))
             .Append(typeof(PSCmdlet).Assembly.Location);
         _context = new MetadataLoadContext(new PathAssemblyResolver(paths));

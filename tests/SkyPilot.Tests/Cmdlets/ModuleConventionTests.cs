@@ -18,6 +18,7 @@ public sealed class ModuleConventionTests : IDisposable
     public ModuleConventionTests()
     {
         var paths = Directory.GetFiles(RepositoryPaths.ModuleFolder, "*.dll")
+            .Concat(Directory.GetFiles(Path.Combine(RepositoryPaths.ModuleFolder, "Dependencies", "netstandard2.0"), "*.dll"))
             .Concat(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))
             .Append(typeof(PSCmdlet).Assembly.Location);
         _context = new MetadataLoadContext(new PathAssemblyResolver(paths));
@@ -97,22 +98,46 @@ public sealed class ModuleConventionTests : IDisposable
     }
 
     [Fact]
-    public void Module_folder_holds_manifest_format_and_every_dependency_but_not_the_reference_stub()
+    public void Module_folder_holds_the_cmdlet_dll_on_top_and_each_runtimes_dependencies_apart()
     {
-        var files = Directory.GetFiles(RepositoryPaths.ModuleFolder).Select(Path.GetFileName).ToHashSet();
-        files.Should().Contain(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.Format.ps1xml", "SkyPilot.PowerShell.dll", "SkyPilot.Core.dll"]);
-        files.Should().NotContain("System.Management.Automation.dll");
+        var top = Directory.GetFiles(RepositoryPaths.ModuleFolder).Select(Path.GetFileName).ToHashSet();
+        top.Should().BeEquivalentTo(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.Format.ps1xml", "SkyPilot.PowerShell.dll"]);
+        foreach (var runtime in new[] { "netstandard2.0", "net8.0" })
+        {
+            var files = Directory.GetFiles(Path.Combine(RepositoryPaths.ModuleFolder, "Dependencies", runtime)).Select(Path.GetFileName).ToList();
+            files.Should().Contain("SkyPilot.Core.dll", runtime).And.NotContain("System.Management.Automation.dll", runtime);
+        }
+    }
 
+    [Theory]
+    [InlineData("netstandard2.0")]
+    [InlineData("net8.0")]
+    public void Every_assembly_a_runtime_loads_finds_its_references_in_its_folder_or_the_framework(string runtime)
+    {
+        var folder = Path.Combine(RepositoryPaths.ModuleFolder, "Dependencies", runtime);
+        var available = Directory.GetFiles(folder, "*.dll").Select(Path.GetFileNameWithoutExtension).ToHashSet();
+        available.Add("SkyPilot.PowerShell");
         var framework = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll").Select(Path.GetFileNameWithoutExtension).ToHashSet();
         framework.UnionWith(["netstandard", "mscorlib", "System.Management.Automation"]);
-        foreach (var dll in Directory.GetFiles(RepositoryPaths.ModuleFolder, "*.dll"))
+        using var context = new MetadataLoadContext(new PathAssemblyResolver(Directory.GetFiles(folder, "*.dll").Concat(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))));
+        foreach (var dll in Directory.GetFiles(folder, "*.dll").Append(Path.Combine(RepositoryPaths.ModuleFolder, "SkyPilot.PowerShell.dll")))
         {
-            foreach (var reference in _context.LoadFromAssemblyPath(dll).GetReferencedAssemblies())
+            foreach (var reference in context.LoadFromAssemblyPath(dll).GetReferencedAssemblies())
             {
-                (files.Contains(reference.Name + ".dll") || framework.Contains(reference.Name!))
-                    .Should().BeTrue(Path.GetFileName(dll) + " references " + reference.Name + ", which is neither in the module folder nor in the framework");
+                (available.Contains(reference.Name!) || framework.Contains(reference.Name!))
+                    .Should().BeTrue(Path.GetFileName(dll) + " references " + reference.Name + ", found neither in Dependencies/" + runtime + " nor in the framework");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(".NET 8.0.11", 8, "net8.0")]
+    [InlineData(".NET 10.0.0", 10, "net8.0")]
+    [InlineData(".NET Framework 4.8.9181.0", 4, "netstandard2.0")]
+    [InlineData(".NET 6.0.36", 6, "netstandard2.0")]
+    public void The_resolver_picks_the_dependency_folder_for_the_runtime(string description, int major, string expected)
+    {
+        SkyPilot.PowerShell.Infrastructure.ModuleInitializer.TargetFolder(description, new Version(major, 0)).Should().Be(expected);
     }
 
     [Fact]
