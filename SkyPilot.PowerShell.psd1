@@ -15,6 +15,9 @@
         'Get-SkyCache'
         'Clear-SkyCache'
         'Update-SkyNebiusCredential'
+        'Submit-SkyJob'
+        'Get-SkyJob'
+        'Stop-SkyJob'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -23,7 +26,7 @@
         PSData = @{
             Tags         = @('SkyPilot', 'GCP', 'Cloud', 'Nebius', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/skypilot-org/skypilot'
-            ReleaseNotes = 'Test-SkyCloud, Get-SkyCloudIdentity, Get-SkyCache, Clear-SkyCache for GCP: separate compute and storage checks and an identity-aware check cache.'
+            ReleaseNotes = 'Separate compute and storage checks for GCP and Nebius with an identity-aware cache; Nebius credentials read when used; Submit-SkyJob prechecks every access before staging anything.'
         }
     }
 }

@@ -11,6 +11,7 @@ namespace SkyPilot.PowerShell.Infrastructure
     internal sealed class QueuedLog : ISkyLog
     {
         private readonly ConcurrentQueue<(char Kind, string Message)> _queue = new ConcurrentQueue<(char, string)>();
+        private SkyProgress? _progress;
 
         /// <summary>Signalled whenever a line is queued.</summary>
         public AutoResetEvent Queued { get; } = new AutoResetEvent(false);
@@ -21,8 +22,20 @@ namespace SkyPilot.PowerShell.Infrastructure
 
         public void Warning(string message) => Enqueue('W', message);
 
+        /// <summary>Keeps only the latest progress: the pipeline thread shows the newest state, never a backlog.</summary>
+        public void Progress(SkyProgress progress)
+        {
+            Interlocked.Exchange(ref _progress, progress);
+            Queued.Set();
+        }
+
         public void DrainTo(ICmdletSink sink)
         {
+            if (Interlocked.Exchange(ref _progress, null) is SkyProgress progress)
+            {
+                sink.WriteProgress(progress);
+            }
+
             while (_queue.TryDequeue(out var line))
             {
                 switch (line.Kind)

@@ -19,6 +19,29 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>The cmdlet's logic, written against <see cref="ICmdletSink"/> so it can run without a runspace.</summary>
         internal abstract void Execute(ICmdletSink sink, CancellationToken cancellationToken);
 
+        /// <summary>
+        /// The caller's current directory: PowerShell's file-system location inside a runspace (which may differ from the
+        /// process's), else the process's.
+        /// </summary>
+        internal string CurrentDirectory
+        {
+            get
+            {
+                try
+                {
+                    var location = SessionState?.Path?.CurrentFileSystemLocation?.ProviderPath;
+                    return string.IsNullOrEmpty(location) ? System.Environment.CurrentDirectory : location!;
+                }
+                catch (PSInvalidOperationException)
+                {
+                    return System.Environment.CurrentDirectory;
+                }
+            }
+        }
+
+        /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
+        internal CancellationToken Cancellation => _cancellation.Token;
+
         /// <summary>Cancels work in flight.</summary>
         internal void Cancel() => _cancellation.Cancel();
 

@@ -1,0 +1,101 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Config;
+using SkyPilot.Core.Http;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Cancels managed jobs (sky jobs cancel).</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true)]
+    [OutputType(typeof(ManagedJob))]
+    public sealed class StopSkyJobCommand : SkyCmdlet
+    {
+        private readonly List<long> _approved = new List<long>();
+        private string? _endpoint;
+
+        /// <summary>The jobs to cancel; binds from Get-SkyJob output.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(JobIdCompleter))]
+        public long[] JobId { get; set; } = new long[0];
+
+        /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Endpoint { get; set; }
+
+        /// <summary>Emit the jobs after the cancel request.</summary>
+        [Parameter]
+        public SwitchParameter PassThru
+        {
+            get => PassThruRequested;
+            set => PassThruRequested = value.IsPresent;
+        }
+
+        internal bool PassThruRequested { get; set; }
+
+        /// <summary>Collects the approved ids of one pipeline record.</summary>
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            _endpoint = _endpoint ?? Endpoint;
+            foreach (var id in JobId)
+            {
+                if (sink.ShouldProcess("managed job " + id, "Cancel"))
+                {
+                    _approved.Add(id);
+                }
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                InvokeEnd(new PSCmdletSink(this));
+            }
+            catch (System.OperationCanceledException) when (Cancellation.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Cancels everything approved in one request, after the whole pipeline was read.</summary>
+        internal void InvokeEnd(ICmdletSink sink)
+        {
+            if (_approved.Count == 0)
+            {
+                return;
+            }
+
+            var environment = SkyEnvironment.FromProcess();
+            try
+            {
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(_endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var ids = _approved.Distinct().ToList();
+                Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
+                sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids));
+                if (PassThruRequested)
+                {
+                    foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
+                    {
+                        sink.WriteObject(job);
+                    }
+                }
+            }
+            catch (System.Exception e) when (JobErrors.From(e, _endpoint) is SkyErrorInfo error)
+            {
+                sink.WriteError(error);
+            }
+            finally
+            {
+                Log.DrainTo(sink);
+            }
+        }
+    }
+}

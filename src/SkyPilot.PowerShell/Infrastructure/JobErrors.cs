@@ -1,0 +1,54 @@
+using System;
+using System.Management.Automation;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Jobs;
+
+namespace SkyPilot.PowerShell.Infrastructure
+{
+    /// <summary>Error records for the job cmdlets: a stable id per failure kind, the right category, and the fix.</summary>
+    internal static class JobErrors
+    {
+        public static SkyErrorInfo? From(Exception exception, object? target)
+        {
+            switch (exception)
+            {
+                case TaskFileException task:
+                    return new SkyErrorInfo(task, "InvalidTaskFile", ErrorCategory.ParserError, task.Path, "Fix the field named in the message, then run Submit-SkyJob again.");
+                case PrecheckFailedException precheck:
+                    return new SkyErrorInfo(precheck, "PrecheckFailed", ErrorCategory.PermissionDenied, target, precheck.Hint);
+                case StagingFailedException staging:
+                    return new SkyErrorInfo(staging, "StagingFailed", staging.File is null ? ErrorCategory.ConnectionError : ErrorCategory.WriteError, staging.File ?? target, staging.Hint);
+                case SkyApiException api:
+                    return new SkyErrorInfo(api, IdOf(api.Failure), CategoryOf(api.Failure), target, api.Hint);
+                default:
+                    return null;
+            }
+        }
+
+        private static string IdOf(SkyApiFailure failure)
+        {
+            switch (failure)
+            {
+                case SkyApiFailure.Unreachable: return "ApiServerUnreachable";
+                case SkyApiFailure.NeedsAuth: return "ApiServerNeedsAuth";
+                case SkyApiFailure.VersionMismatch: return "ApiVersionMismatch";
+                case SkyApiFailure.RequestFailed: return "RequestFailed";
+                case SkyApiFailure.LaunchOutcomeUnknown: return "LaunchOutcomeUnknown";
+                default: return "ApiServerBadResponse";
+            }
+        }
+
+        private static ErrorCategory CategoryOf(SkyApiFailure failure)
+        {
+            switch (failure)
+            {
+                case SkyApiFailure.Unreachable: return ErrorCategory.ConnectionError;
+                case SkyApiFailure.NeedsAuth: return ErrorCategory.AuthenticationError;
+                case SkyApiFailure.VersionMismatch: return ErrorCategory.InvalidOperation;
+                case SkyApiFailure.RequestFailed: return ErrorCategory.InvalidResult;
+                case SkyApiFailure.LaunchOutcomeUnknown: return ErrorCategory.OperationStopped;
+                default: return ErrorCategory.InvalidResult;
+            }
+        }
+    }
+}

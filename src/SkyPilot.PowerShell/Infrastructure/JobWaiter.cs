@@ -1,0 +1,68 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core;
+using SkyPilot.Core.Api;
+
+namespace SkyPilot.PowerShell.Infrastructure
+{
+    /// <summary>Polls the job queue until a job ends, with progress; a FAILED* end is an error record so CI steps fail.</summary>
+    internal static class JobWaiter
+    {
+        /// <summary>Seconds between polls. Environment: <c>SKYPILOT_PS_JOB_POLL_SECONDS</c> (default 5).</summary>
+        public static TimeSpan PollInterval(SkyEnvironment env) =>
+            double.TryParse(env.Get("SKYPILOT_PS_JOB_POLL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(5);
+
+        public static ManagedJob Wait(SkyCmdlet cmdlet, ICmdletSink sink, SkyApiClient api, ManagedJob job, SkyEnvironment env, CancellationToken cancellationToken)
+        {
+            var interval = PollInterval(env);
+            var current = job;
+            while (!current.IsTerminal)
+            {
+                cmdlet.Log.Progress(new SkyProgress(2, "Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ")", current.Status, -1));
+                var snapshot = current;
+                current = cmdlet.Run(sink, async ct =>
+                {
+                    await Task.Delay(interval, ct).ConfigureAwait(false);
+                    var found = (await api.QueueAsync(new[] { snapshot.JobId }, false, ct).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == snapshot.JobId);
+                    return found is null ? snapshot : Merge(found, snapshot);
+                }, cancellationToken);
+            }
+
+            cmdlet.Log.Progress(new SkyProgress(2, "Managed job " + job.JobId, current.Status, 100, completed: true));
+            if (current.IsFailed)
+            {
+                var message = "Managed job " + current.JobId + " (" + (current.Name ?? "unnamed") + ") ended " + current.Status + (string.IsNullOrEmpty(current.FailureReason) ? "." : ": " + current.FailureReason);
+                sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobFailed", ErrorCategory.InvalidResult, current, "See the job's logs: sky jobs logs " + current.JobId));
+            }
+
+            return current;
+        }
+
+        private static ManagedJob Merge(ManagedJob fresh, ManagedJob known) => new ManagedJob
+        {
+            JobId = fresh.JobId,
+            Name = fresh.Name ?? known.Name,
+            TaskName = fresh.TaskName,
+            Status = fresh.Status,
+            FailureReason = fresh.FailureReason,
+            Infra = fresh.Infra,
+            Cloud = fresh.Cloud,
+            Region = fresh.Region,
+            Resources = fresh.Resources,
+            RecoveryCount = fresh.RecoveryCount,
+            User = fresh.User,
+            Workspace = fresh.Workspace,
+            SubmittedAt = fresh.SubmittedAt ?? known.SubmittedAt,
+            StartedAt = fresh.StartedAt,
+            EndedAt = fresh.EndedAt,
+            Duration = fresh.Duration,
+            RequestId = known.RequestId,
+            Endpoint = known.Endpoint,
+            BucketPrefix = known.BucketPrefix,
+        };
+    }
+}
