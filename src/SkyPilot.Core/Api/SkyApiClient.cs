@@ -35,6 +35,9 @@ namespace SkyPilot.Core.Api
         private readonly HttpSettings _settings;
         private readonly ISkyLog _log;
 
+        /// <summary>The user id the server attributes our requests to (from /api/health), once known.</summary>
+        private string? _serverUserId;
+
         public SkyApiClient(HttpClient http, SkyApiEndpoint endpoint, SkyEnvironment env, ISkyLog log)
         {
             _http = http;
@@ -56,6 +59,8 @@ namespace SkyPilot.Core.Api
             {
                 throw NeedsAuth();
             }
+
+            _serverUserId = (string?)health["user"]?["id"];
 
             return (int?)health["api_version"];
         }
@@ -132,14 +137,19 @@ namespace SkyPilot.Core.Api
 
         private async Task<string> FindLaunchRequestAsync(DateTimeOffset sentAt, CancellationToken cancellationToken)
         {
-            var user = UserId();
+            if (_serverUserId is null)
+            {
+                await CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var users = new HashSet<string?>(StringComparer.Ordinal) { UserId(), _serverUserId };
             for (var attempt = 0; attempt < 5; attempt++)
             {
-                var (status, body) = await SendAsync(HttpMethod.Get, "api/status", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+                var (status, body) = await SendAsync(HttpMethod.Get, "api/status?all_status=true", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
                 ThrowForStatus(status, body, "request status");
                 var candidates = (JToken.Parse(body) as JArray ?? new JArray()).OfType<JObject>()
                     .Where(r => (string?)r["name"] == "sky.jobs.launch")
-                    .Where(r => (string?)r["user_id"] is null || (string?)r["user_id"] == user)
+                    .Where(r => (string?)r["user_id"] is null || users.Contains((string?)r["user_id"]))
                     .Where(r => r["created_at"] is JValue created && created.Type != JTokenType.Null && Convert.ToDouble(created.Value, CultureInfo.InvariantCulture) >= sentAt.ToUnixTimeSeconds() - 5)
                     .Select(r => (string?)r["request_id"]).Where(id => id != null).ToList();
                 if (candidates.Count == 1)
