@@ -49,7 +49,10 @@ namespace SkyPilot.Core.Api
 
         public SkyApiEndpoint Endpoint => _endpoint;
 
-        /// <summary>Checks the server is there, lets us in, and speaks our version. Returns its api_version when reported.</summary>
+        /// <summary>
+        /// Checks the server is there (<c>/api/health</c>), lets us in and speaks our version (an ordinary route), before
+        /// anything is staged. Returns its api_version when reported.
+        /// </summary>
         public async Task<int?> CheckHealthAsync(CancellationToken cancellationToken)
         {
             var (status, body) = await SendAsync(HttpMethod.Get, "api/health", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
@@ -61,6 +64,10 @@ namespace SkyPilot.Core.Api
             }
 
             _serverUserId = (string?)health["user"]?["id"];
+
+            // /api/health is often open to everyone; an ordinary route shows whether we are let in and speak its version.
+            var (statusCode, statusBody) = await SendAsync(HttpMethod.Get, "api/status?all_status=false", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+            ThrowForStatus(statusCode, statusBody, "request status");
 
             return (int?)health["api_version"];
         }
@@ -353,27 +360,7 @@ namespace SkyPilot.Core.Api
             };
         }
 
-        /// <summary>SkyPilot's user hash (<c>~/.sky/user_hash</c>), or a stable one derived from user and machine.</summary>
-        private string UserId()
-        {
-            try
-            {
-                var stored = File.ReadAllText(Path.Combine(_env.HomeDirectory, ".sky", "user_hash")).Trim();
-                if (stored.Length > 0)
-                {
-                    return stored;
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
-
-            using (var sha = SHA256.Create())
-            {
-                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes((_env.Get("USER") ?? _env.Get("USERNAME") ?? string.Empty) + "@" + Environment.MachineName));
-                return string.Concat(hash.Take(4).Select(b => b.ToString("x2")));
-            }
-        }
+        private string UserId() => SkyUser.Id(_env);
 
         private static JObject ParseObject(string body, string what)
         {

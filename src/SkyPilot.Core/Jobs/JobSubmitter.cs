@@ -120,7 +120,7 @@ namespace SkyPilot.Core.Jobs
             {
                 launched = await api.LaunchAsync(yaml, jobName, cancellationToken).ConfigureAwait(false);
             }
-            catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed)
+            catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed && e.Failure != SkyApiFailure.LaunchOutcomeUnknown)
             {
                 throw new StagingFailedException(
                     e.Message + " " + staged + " file(s) are staged under " + plan.Staging.JobPrefixUri + "; no job was submitted.",
@@ -166,7 +166,7 @@ namespace SkyPilot.Core.Jobs
         {
             var access = GcpAccess.For(environment);
             var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
-            if (!await gcs.BucketExistsAsync(staging.Bucket, cancellationToken).ConfigureAwait(false))
+            if (await gcs.TestBucketPermissionsAsync(staging.Bucket, BucketObjectPermissions, cancellationToken).ConfigureAwait(false) is null)
             {
                 _log.Verbose("Creating bucket gs://" + staging.Bucket + " in project " + access.Resolution.Identity.Project);
                 await gcs.CreateBucketAsync(staging.Bucket, access.Resolution.Identity.Project!, cancellationToken).ConfigureAwait(false);
@@ -301,13 +301,13 @@ namespace SkyPilot.Core.Jobs
             var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
             try
             {
-                if (!await gcs.BucketExistsAsync(staging.Bucket, cancellationToken).ConfigureAwait(false))
+                var held = await gcs.TestBucketPermissionsAsync(staging.Bucket, BucketObjectPermissions, cancellationToken).ConfigureAwait(false);
+                if (held is null)
                 {
                     // Creating it needs storage.buckets.create, which the storage capability check just confirmed.
                     return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Passed = true, Reason = "the bucket does not exist yet and will be created in project " + identity.Project, Identity = identity };
                 }
 
-                var held = await gcs.TestBucketPermissionsAsync(staging.Bucket, BucketObjectPermissions, cancellationToken).ConfigureAwait(false);
                 var missing = BucketObjectPermissions.Where(p => !held.Contains(p)).ToList();
                 return new PrecheckItem
                 {
@@ -332,15 +332,14 @@ namespace SkyPilot.Core.Jobs
 
         private static string Member(string? account) => account is null ? "MEMBER" : account.EndsWith("gserviceaccount.com", StringComparison.OrdinalIgnoreCase) ? "serviceAccount:" + account : "user:" + account;
 
-        /// <summary>SkyPilot's per-user bucket name when <c>jobs.bucket</c> is not set.</summary>
+        /// <summary>
+        /// A per-user bucket when <c>jobs.bucket</c> is not set, named like SkyPilot's (<c>skypilot-filemounts-&lt;user&gt;-&lt;user hash&gt;</c>)
+        /// and stable across machines of the same user, so CI runners do not create a bucket per run.
+        /// </summary>
         private static string DefaultBucketUri(SkyEnvironment environment)
         {
             var user = Regex.Replace((environment.Get("USER") ?? environment.Get("USERNAME") ?? "user").ToLowerInvariant(), "[^a-z0-9-]", "-");
-            using (var sha = SHA256.Create())
-            {
-                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(user + "@" + Environment.MachineName));
-                return "gs://skypilot-filemounts-" + user + "-" + string.Concat(hash.Take(4).Select(b => b.ToString("x2")));
-            }
+            return "gs://skypilot-filemounts-" + user + "-" + SkyUser.Id(environment);
         }
     }
 }

@@ -18,7 +18,7 @@ namespace SkyPilot.Core.Jobs
             "name", "workdir", "num_nodes", "resources", "envs", "secrets", "file_mounts", "setup", "run", "config", "event_callback", "service", "volumes",
         };
 
-        public static TaskFile ParseFile(string path, string baseDirectory)
+        public static TaskFile ParseFile(string path, string baseDirectory, string? homeDirectory = null)
         {
             string text;
             try
@@ -30,10 +30,10 @@ namespace SkyPilot.Core.Jobs
                 throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
             }
 
-            return Parse(text, path, baseDirectory);
+            return Parse(text, path, baseDirectory, homeDirectory);
         }
 
-        public static TaskFile Parse(string yaml, string path, string baseDirectory)
+        public static TaskFile Parse(string yaml, string path, string baseDirectory, string? homeDirectory = null)
         {
             var stream = new YamlStream();
             try
@@ -66,7 +66,7 @@ namespace SkyPilot.Core.Jobs
                     continue;
                 }
 
-                tasks.Add(ParseTask(mapping, path, baseDirectory));
+                tasks.Add(ParseTask(mapping, path, baseDirectory, homeDirectory ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
             }
 
             return new TaskFile
@@ -78,7 +78,7 @@ namespace SkyPilot.Core.Jobs
             };
         }
 
-        private static SkyTask ParseTask(YamlMappingNode task, string path, string baseDirectory)
+        private static SkyTask ParseTask(YamlMappingNode task, string path, string baseDirectory, string home)
         {
             foreach (var key in task.Children.Keys.OfType<YamlScalarNode>())
             {
@@ -92,7 +92,7 @@ namespace SkyPilot.Core.Jobs
             string? resolvedWorkdir = null;
             if (workdir != null)
             {
-                resolvedWorkdir = ResolveLocal(workdir, baseDirectory);
+                resolvedWorkdir = ResolveLocal(workdir, baseDirectory, home);
                 if (!Directory.Exists(resolvedWorkdir))
                 {
                     throw new TaskFileException(path, Node(task, "workdir")!.Start.Line, "workdir", "directory '" + workdir + "' does not exist (resolved to " + resolvedWorkdir + ")");
@@ -112,7 +112,7 @@ namespace SkyPilot.Core.Jobs
                 Resources = ParseResources(task, path),
                 Envs = ParseStringMap(task, "envs", path),
                 SecretNames = Node(task, "secrets") is YamlMappingNode secrets ? secrets.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? string.Empty).ToList() : (IReadOnlyList<string>)Array.Empty<string>(),
-                FileMounts = ParseFileMounts(task, path, baseDirectory),
+                FileMounts = ParseFileMounts(task, path, baseDirectory, home),
                 Setup = Scalar(task, "setup"),
                 Run = Scalar(task, "run"),
                 Document = task,
@@ -223,7 +223,7 @@ namespace SkyPilot.Core.Jobs
             UseSpot = candidate.UseSpot || baseSpec.UseSpot,
         };
 
-        private static IReadOnlyList<FileMount> ParseFileMounts(YamlMappingNode task, string path, string baseDirectory)
+        private static IReadOnlyList<FileMount> ParseFileMounts(YamlMappingNode task, string path, string baseDirectory, string home)
         {
             var node = Node(task, "file_mounts");
             if (node is null)
@@ -248,7 +248,7 @@ namespace SkyPilot.Core.Jobs
                         result.Add(new FileMount { RemotePath = remote, Kind = FileMountKind.CloudUri, Source = scalar.Value, Line = line });
                         break;
                     case YamlScalarNode scalar:
-                        var local = ResolveLocal(scalar.Value ?? string.Empty, baseDirectory);
+                        var local = ResolveLocal(scalar.Value ?? string.Empty, baseDirectory, home);
                         var isDirectory = Directory.Exists(local);
                         if (!isDirectory && !File.Exists(local))
                         {
@@ -263,7 +263,7 @@ namespace SkyPilot.Core.Jobs
                         var sourceIsDirectory = false;
                         if (source != null && !IsCloudUri(source))
                         {
-                            resolved = ResolveLocal(source, baseDirectory);
+                            resolved = ResolveLocal(source, baseDirectory, home);
                             sourceIsDirectory = Directory.Exists(resolved);
                             if (!sourceIsDirectory)
                             {
@@ -298,12 +298,12 @@ namespace SkyPilot.Core.Jobs
 
         internal static bool IsCloudUri(string? value) => value != null && value.IndexOf("://", StringComparison.Ordinal) > 0;
 
-        private static string ResolveLocal(string value, string baseDirectory)
+        private static string ResolveLocal(string value, string baseDirectory, string home)
         {
             var expanded = value;
             if (value == "~" || value.StartsWith("~/", StringComparison.Ordinal))
             {
-                expanded = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value.Length > 2 ? value.Substring(2) : string.Empty);
+                expanded = Path.Combine(home, value.Length > 2 ? value.Substring(2) : string.Empty);
             }
 
             return Path.GetFullPath(Path.Combine(baseDirectory, expanded)).TrimEnd(Path.DirectorySeparatorChar);

@@ -44,23 +44,22 @@ namespace SkyPilot.Core.Storage
             _token = accessToken;
         }
 
-        public async Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken)
-        {
-            var result = await SendJsonAsync(HttpMethod.Get, "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "?fields=name", null, "Cloud Storage buckets.get", cancellationToken, allow404: true).ConfigureAwait(false);
-            return result != null;
-        }
-
         public Task CreateBucketAsync(string bucket, string project, CancellationToken cancellationToken)
         {
             var body = new JObject { ["name"] = bucket, ["storageClass"] = "STANDARD" };
             return SendJsonAsync(HttpMethod.Post, "/storage/v1/b?project=" + Uri.EscapeDataString(project), body, "Cloud Storage buckets.insert", cancellationToken);
         }
 
-        public async Task<IReadOnlyList<string>> TestBucketPermissionsAsync(string bucket, IReadOnlyList<string> permissions, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<string>?> TestBucketPermissionsAsync(string bucket, IReadOnlyList<string> permissions, CancellationToken cancellationToken)
         {
             var query = string.Join("&", permissions.Select(p => "permissions=" + Uri.EscapeDataString(p)));
-            var result = await SendJsonAsync(HttpMethod.Get, "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "/iam/testPermissions?" + query, null, "Cloud Storage buckets.testIamPermissions", cancellationToken).ConfigureAwait(false);
-            return (result?["permissions"] as JArray)?.Select(p => (string?)p).Where(p => p != null).Select(p => p!).ToList() ?? new List<string>();
+            var result = await SendJsonAsync(HttpMethod.Get, "/storage/v1/b/" + Uri.EscapeDataString(bucket) + "/iam/testPermissions?" + query, null, "Cloud Storage buckets.testIamPermissions", cancellationToken, allow404: true).ConfigureAwait(false);
+            if (result is null)
+            {
+                return null;
+            }
+
+            return (result["permissions"] as JArray)?.Select(p => (string?)p).Where(p => p != null).Select(p => p!).ToList() ?? new List<string>();
         }
 
         public async Task<IReadOnlyDictionary<string, GcsObjectInfo>> ListAsync(string bucket, string prefix, CancellationToken cancellationToken)

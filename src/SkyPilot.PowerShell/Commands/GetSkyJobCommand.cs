@@ -44,11 +44,11 @@ namespace SkyPilot.PowerShell.Commands
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
                 var jobs = Run(sink, ct => api.QueueAsync(JobId, false, ct), cancellationToken);
-                var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+                var patterns = Name?.Select(Wildcard.ToRegex).ToList();
                 var matching = jobs
                     .Where(j => JobId is null || JobId.Contains(j.JobId))
                     .Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty)))
-                    .Where(j => Status is null || Status.Contains(j.Status))
+                    .Where(j => Status is null || Status.Any(s => string.Equals(s, j.Status, System.StringComparison.OrdinalIgnoreCase)))
                     .OrderByDescending(j => j.JobId)
                     .ToList();
                 JobHistory.Remember(environment, matching);

@@ -17,8 +17,7 @@ namespace SkyPilot.PowerShell.Commands
     [OutputType(typeof(ManagedJob))]
     public sealed class StopSkyJobCommand : SkyCmdlet
     {
-        private readonly List<long> _approved = new List<long>();
-        private string? _endpoint;
+        private readonly List<(string? Endpoint, long JobId)> _approved = new List<(string?, long)>();
 
         /// <summary>The jobs to cancel; binds from Get-SkyJob output.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -43,12 +42,11 @@ namespace SkyPilot.PowerShell.Commands
         /// <summary>Collects the approved ids of one pipeline record.</summary>
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
-            _endpoint = _endpoint ?? Endpoint;
             foreach (var id in JobId)
             {
-                if (sink.ShouldProcess("managed job " + id, "Cancel"))
+                if (sink.ShouldProcess("managed job " + id + (Endpoint is null ? string.Empty : " at " + Endpoint), "Cancel"))
                 {
-                    _approved.Add(id);
+                    _approved.Add((Endpoint, id));
                 }
             }
         }
@@ -76,19 +74,23 @@ namespace SkyPilot.PowerShell.Commands
             var environment = SkyEnvironment.FromProcess();
             try
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(_endpoint, environment, SkyConfig.Load(environment)), environment, Log);
-                var ids = _approved.Distinct().ToList();
-                Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
-                sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids));
-                if (PassThruRequested)
+                // Jobs piped from several servers are cancelled on the server each came from, one request per server.
+                foreach (var group in _approved.GroupBy(a => a.Endpoint))
                 {
-                    foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
+                    var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.Load(environment)), environment, Log);
+                    var ids = group.Select(a => a.JobId).Distinct().ToList();
+                    Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
+                    sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids) + " at " + api.Endpoint);
+                    if (PassThruRequested)
                     {
-                        sink.WriteObject(job);
+                        foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
+                        {
+                            sink.WriteObject(job);
+                        }
                     }
                 }
             }
-            catch (System.Exception e) when (JobErrors.From(e, _endpoint) is SkyErrorInfo error)
+            catch (System.Exception e) when (JobErrors.From(e, _approved.FirstOrDefault().Endpoint) is SkyErrorInfo error)
             {
                 sink.WriteError(error);
             }

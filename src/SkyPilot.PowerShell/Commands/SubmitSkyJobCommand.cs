@@ -52,7 +52,7 @@ namespace SkyPilot.PowerShell.Commands
             var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory, Path));
             try
             {
-                var task = TaskParser.ParseFile(path, CurrentDirectory);
+                var task = TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory);
                 var service = CloudCheckService.CreateDefault(environment, Log);
                 var submitter = new JobSubmitter(service, SharedHttpClient.Instance, Log);
                 var plan = Run(sink, ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);

@@ -12,6 +12,8 @@ namespace SkyPilot.PowerShell.Infrastructure
     /// <summary>Polls the job queue until a job ends, with progress; a FAILED* end is an error record so CI steps fail.</summary>
     internal static class JobWaiter
     {
+        private const int MaxConsecutiveFailures = 10;
+
         /// <summary>Seconds between polls. Environment: <c>SKYPILOT_PS_JOB_POLL_SECONDS</c> (default 5).</summary>
         public static TimeSpan PollInterval(SkyEnvironment env) =>
             double.TryParse(env.Get("SKYPILOT_PS_JOB_POLL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(5);
@@ -20,16 +22,26 @@ namespace SkyPilot.PowerShell.Infrastructure
         {
             var interval = PollInterval(env);
             var current = job;
+            var failures = 0;
             while (!current.IsTerminal)
             {
                 cmdlet.Log.Progress(new SkyProgress(2, "Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ")", current.Status, -1));
                 var snapshot = current;
-                current = cmdlet.Run(sink, async ct =>
+                try
                 {
-                    await Task.Delay(interval, ct).ConfigureAwait(false);
-                    var found = (await api.QueueAsync(new[] { snapshot.JobId }, false, ct).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == snapshot.JobId);
-                    return found is null ? snapshot : Merge(found, snapshot);
-                }, cancellationToken);
+                    current = cmdlet.Run(sink, async ct =>
+                    {
+                        await Task.Delay(interval, ct).ConfigureAwait(false);
+                        var found = (await api.QueueAsync(new[] { snapshot.JobId }, false, ct).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == snapshot.JobId);
+                        return found is null ? snapshot : Merge(found, snapshot);
+                    }, cancellationToken);
+                    failures = 0;
+                }
+                catch (SkyApiException e) when (e.Failure == SkyApiFailure.Unreachable && ++failures < MaxConsecutiveFailures)
+                {
+                    // A restarting server or a proxy's 502 must not end a long wait: the job keeps running.
+                    sink.WriteWarning("Polling job " + job.JobId + " failed (" + e.Message + "); retrying (" + failures + " of " + MaxConsecutiveFailures + ")");
+                }
             }
 
             cmdlet.Log.Progress(new SkyProgress(2, "Managed job " + job.JobId, current.Status, 100, completed: true));
