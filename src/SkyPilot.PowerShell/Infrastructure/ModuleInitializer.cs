@@ -7,26 +7,50 @@ using System.Runtime.InteropServices;
 namespace SkyPilot.PowerShell.Infrastructure
 {
     /// <summary>
-    /// Loads Core and its dependencies from <c>Dependencies/net8.0</c> on PowerShell 7 (HTTP/2 gRPC for Nebius) or
-    /// <c>Dependencies/netstandard2.0</c> on Windows PowerShell 5.1. They sit outside the module's top folder so the
-    /// runtime never picks them up by accident; this resolver hands them out by name, and is removed with the module.
+    /// Loads Core and its dependencies. On PowerShell 7 they come from <c>Dependencies/net8.0</c> into a private load
+    /// context (SkyPilot.PowerShell.Isolation), so other modules' versions of Newtonsoft.Json or Google.Apis cannot clash
+    /// with ours. On Windows PowerShell 5.1 (no load contexts) they load from <c>Dependencies/netstandard2.0</c> through
+    /// an ordinary resolver. The resolver is removed with the module.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        private static readonly string DependencyDirectory = Path.Combine(
-            Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty,
-            "Dependencies",
-            TargetFolder(RuntimeInformation.FrameworkDescription, Environment.Version));
+        private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty;
+        private static readonly string Folder = TargetFolder(RuntimeInformation.FrameworkDescription, Environment.Version);
+        private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "Dependencies", Folder);
 
-        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += Resolve;
+        public void OnImport()
+        {
+            if (Folder == "net8.0")
+            {
+                IsolationType()?.GetMethod("Install")?.Invoke(null, new object[] { DependencyDirectory });
+                return;
+            }
 
-        public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
+            AppDomain.CurrentDomain.AssemblyResolve += Resolve;
+        }
+
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            if (Folder == "net8.0")
+            {
+                IsolationType()?.GetMethod("Uninstall")?.Invoke(null, null);
+                return;
+            }
+
+            AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
+        }
 
         /// <summary><c>net8.0</c> on .NET 8 or later, else <c>netstandard2.0</c> (.NET Framework, older .NET).</summary>
         internal static string TargetFolder(string frameworkDescription, Version runtimeVersion)
         {
             var isFramework = frameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
             return !isFramework && runtimeVersion.Major >= 8 ? "net8.0" : "netstandard2.0";
+        }
+
+        private static Type? IsolationType()
+        {
+            var path = Path.Combine(DependencyDirectory, "SkyPilot.PowerShell.Isolation.dll");
+            return File.Exists(path) ? Assembly.LoadFrom(path).GetType("SkyPilot.PowerShell.Isolation.DependencyLoadContext") : null;
         }
 
         private static Assembly? Resolve(object? sender, ResolveEventArgs args)
