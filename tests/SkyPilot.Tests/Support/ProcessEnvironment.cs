@@ -11,9 +11,16 @@ public sealed class ProcessEnvironmentCollection
 public sealed class ProcessEnvironment : IDisposable
 {
     private readonly Dictionary<string, string?> _saved = new();
+    private readonly string _savedDirectory = Environment.CurrentDirectory;
 
-    public ProcessEnvironment(IReadOnlyDictionary<string, string> variables)
+    /// <param name="workingDirectory">The process's current directory for the scope, as a user's shell would have it.</param>
+    public ProcessEnvironment(IReadOnlyDictionary<string, string> variables, string? workingDirectory = null)
     {
+        if (workingDirectory != null)
+        {
+            Environment.CurrentDirectory = workingDirectory;
+        }
+
         foreach (var name in GcpNames.Concat(variables.Keys).Distinct())
         {
             _saved[name] = Environment.GetEnvironmentVariable(name);
@@ -30,6 +37,7 @@ public sealed class ProcessEnvironment : IDisposable
 
     public void Dispose()
     {
+        Environment.CurrentDirectory = _savedDirectory;
         foreach (var (name, value) in _saved)
         {
             Environment.SetEnvironmentVariable(name, value);
