@@ -15,10 +15,11 @@ namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A loopback Google: an OAuth token endpoint that verifies RS256 JWT assertions against keys generated at test time,
-/// Resource Manager testIamPermissions/getIamPolicy from a per-(account, project) grant table, and Compute projects.get;
-/// with injectable faults (any status and body, Retry-After, latency, dropped connections). Real wire formats only.
+/// Resource Manager testIamPermissions/getIamPolicy from a per-(account, project) grant table, Compute projects.get,
+/// and Cloud Storage (see FakeGoogleServer.Storage.cs); with injectable faults (any status and body, Retry-After,
+/// latency, dropped connections). Real wire formats only.
 /// </summary>
-public sealed class FakeGoogleServer : IAsyncDisposable
+public sealed partial class FakeGoogleServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (string Email, RSA Key)> _keys = new();
@@ -112,6 +113,12 @@ public sealed class FakeGoogleServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (IsStoragePath(context.Request.Path.Value ?? string.Empty))
+        {
+            await StorageAsync(context);
+            return;
+        }
+
         var request = context.Request;
         var body = await new StreamReader(request.Body).ReadToEndAsync();
         Requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty, body, DateTimeOffset.UtcNow));
@@ -435,6 +442,7 @@ public sealed class FakeGoogleServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        DeleteStorageFiles();
     }
 }
 
