@@ -6,6 +6,7 @@ using SkyPilot.TestKit;
 var root = new TempDirectory("skyps-servers");
 await using var google = await FakeGoogleServer.StartAsync();
 await using var nebius = await NebiusGrpcServer.StartAsync();
+await using var skyApi = await FakeSkyPilotApiServer.StartAsync();
 const string tenant = "tenant-e00demo000001";
 await nebius.AddTenantAsync(tenant, ("project-e00demo0001", "default"));
 var nebiusToken = "v0.demo-" + Guid.NewGuid().ToString("N");
@@ -20,6 +21,9 @@ var full = google.CreateServiceAccount("full@demo-project.iam.gserviceaccount.co
 google.Grant(full.Email, "demo-project", everything);
 var storageOnly = google.CreateServiceAccount("storage-only@demo-project.iam.gserviceaccount.com", "demo-project");
 google.Grant(storageOnly.Email, "demo-project", storage);
+string[] objects = ["storage.objects.create", "storage.objects.get", "storage.objects.list", "storage.objects.delete"];
+google.Grant(full.Email, "demo-project", objects);
+google.CreateBucket("demo-jobs", "demo-project");
 
 // Test-only tokens for the loopback Nebius: they open nothing anywhere else.
 File.WriteAllText(root.Combine("nebius-valid.txt"), nebiusToken);
@@ -28,6 +32,7 @@ File.WriteAllText(root.Combine("nebius-expired.txt"), expiredToken);
 var description = new JsonObject
 {
     ["google"] = google.BaseUrl,
+    ["skypilotApi"] = skyApi.BaseUrl,
     ["nebius"] = new JsonObject
     {
         ["endpoint"] = nebius.Endpoint,
@@ -51,9 +56,12 @@ var description = new JsonObject
         ["GOOGLE_APPLICATION_CREDENTIALS"] = root.Combine("keys", "full.json"),
         ["NEBIUS_ENDPOINT"] = nebius.Endpoint,
         ["SKYPILOT_PS_CACHE_DIR"] = root.Combine("cache"),
+        ["SKYPILOT_API_SERVER_ENDPOINT"] = skyApi.BaseUrl,
+        ["SKYPILOT_PS_JOB_POLL_SECONDS"] = "0.2",
     },
 };
-Directory.CreateDirectory(root.Combine("home"));
+Directory.CreateDirectory(root.Combine("home", ".sky"));
+File.WriteAllText(root.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://demo-jobs/pester\n");
 Directory.CreateDirectory(root.Combine("gcloud"));
 Console.WriteLine(description.ToJsonString());
 Console.Out.Flush();

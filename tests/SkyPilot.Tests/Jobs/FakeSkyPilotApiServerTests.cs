@@ -214,14 +214,15 @@ public sealed class FakeSkyPilotApiServerTests : IAsyncLifetime
     [Fact]
     public async Task Api_get_blocks_until_the_request_finishes_and_api_status_lists_it_meanwhile()
     {
-        _server.SetRequestDuration(FakeSkyPilotApiServer.JobsLaunch, TimeSpan.FromMilliseconds(400));
+        // Measured from before the launch, so a slow machine cannot eat the blocking time before /api/get is sent.
+        _server.SetRequestDuration(FakeSkyPilotApiServer.JobsLaunch, TimeSpan.FromSeconds(1));
+        var started = DateTimeOffset.UtcNow;
         var id = await LaunchAsync();
 
         var active = (await JsonAsync(await SendAsync(HttpMethod.Get, "/api/status"))).AsArray();
-        var started = DateTimeOffset.UtcNow;
         var payload = await JsonAsync(await SendAsync(HttpMethod.Get, "/api/get?request_id=" + id));
 
-        (DateTimeOffset.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromMilliseconds(200));
+        (DateTimeOffset.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromMilliseconds(900));
         active.Should().ContainSingle();
         ((string?)active[0]!["request_id"]).Should().Be(id);
         ((string?)active[0]!["status"]).Should().BeOneOf("PENDING", "RUNNING");
