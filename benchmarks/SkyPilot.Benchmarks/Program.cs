@@ -1,6 +1,7 @@
 // Speed figures for BENCHMARKS.md.
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- check      (loopback round trips, against gcloud)
+//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- staging    (uploads, against gcloud storage cp)
 using BenchmarkDotNet.Running;
 using SkyPilot.Benchmarks;
 
@@ -10,11 +11,14 @@ switch (mode)
     case "micro":
         BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks)]).RunAll(args: args.Skip(1).ToArray());
         break;
+    case "staging":
+        await StagingBenchmark.RunAsync(args.Skip(1).ToArray());
+        break;
     case "check":
         await CheckBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
     default:
-        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check");
+        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check|staging");
         return 2;
 }
 

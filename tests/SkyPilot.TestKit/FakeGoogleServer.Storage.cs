@@ -248,6 +248,7 @@ public sealed partial class FakeGoogleServer
             (["b"], "POST") => InsertBucketAsync(context, account!, body),
             (["b", var bucket], "GET") => GetBucketAsync(context, account!, bucket),
             (["b", var bucket, "iam", "testPermissions"], "GET") => TestBucketPermissionsAsync(context, account!, bucket),
+            (["b", var bucket, "storageLayout"], "GET") => GetStorageLayoutAsync(context, account!, bucket),
             (["b", var bucket, "o"], "GET") when !isUpload => ListObjectsAsync(context, account!, bucket),
             (["b", var bucket, "o"], "POST") when isUpload && !isSessionCall => UploadAsync(context, account!, bucket, body),
             (["b", var bucket, "o"], "PUT" or "POST") when isSessionCall => ResumableChunkAsync(context, bucket, query["upload_id"].ToString()),
@@ -343,6 +344,22 @@ public sealed partial class FakeGoogleServer
         if (await BucketForAsync(context, account, name, "storage.buckets.get") is { } bucket)
         {
             await WriteJson(context, BucketJson(bucket));
+        }
+    }
+
+    /// <summary>buckets.getStorageLayout (needs storage.objects.list): gcloud storage cp -r asks it before copying a tree.</summary>
+    private async Task GetStorageLayoutAsync(HttpContext context, string account, string name)
+    {
+        if (await BucketForAsync(context, account, name, "storage.objects.list") is { } bucket)
+        {
+            await WriteJson(context, new JsonObject
+            {
+                ["kind"] = "storage#storageLayout",
+                ["bucket"] = name,
+                ["location"] = "US",
+                ["locationType"] = "multi-region",
+                ["hierarchicalNamespace"] = new JsonObject { ["enabled"] = false },
+            });
         }
     }
 
