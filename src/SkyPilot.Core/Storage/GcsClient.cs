@@ -92,9 +92,18 @@ namespace SkyPilot.Core.Storage
         public async Task<GcsObjectInfo> UploadAsync(string bucket, string objectName, string localPath, Action<long> bytesSent, CancellationToken cancellationToken)
         {
             var size = new FileInfo(localPath).Length;
-            return size <= ResumableThreshold
+            var info = size <= ResumableThreshold
                 ? await UploadMultipartAsync(bucket, objectName, localPath, size, bytesSent, cancellationToken).ConfigureAwait(false)
                 : await UploadResumableAsync(bucket, objectName, localPath, size, bytesSent, cancellationToken).ConfigureAwait(false);
+
+            // A server that completes an object early (e.g. one that finalizes a resumable session on its first chunk)
+            // would otherwise leave a truncated object that we report as staged.
+            if (info.Size != size)
+            {
+                throw new IOException("Cloud Storage completed gs://" + bucket + "/" + objectName + " with " + info.Size + " of " + size + " bytes");
+            }
+
+            return info;
         }
 
         private async Task<GcsObjectInfo> UploadMultipartAsync(string bucket, string objectName, string localPath, long size, Action<long> bytesSent, CancellationToken cancellationToken)
@@ -134,7 +143,13 @@ namespace SkyPilot.Core.Storage
                 },
                 operation,
                 cancellationToken).ConfigureAwait(false);
-            EnsureSuccess(start, operation);
+            // Only the status and the Location header matter here: the body is unspecified (Google sends none; other
+            // implementations send e.g. a plain "OK"), so it is not parsed.
+            if (!start.IsSuccess)
+            {
+                throw new GoogleApiException(operation, GoogleApiError.Parse(start.StatusCode, start.Body));
+            }
+
             var session = start.Header("location") ?? throw new GoogleApiException(operation, GoogleApiError.Parse(502, "{\"error\":{\"message\":\"no Location header for the upload session\"}}"));
 
             using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
