@@ -198,33 +198,7 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
             }
 
             _disposed = true;
-            try
-            {
-                _process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-            }
-
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _process.WaitForExitAsync(wait.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                try
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
+            await ChildProcess.StopAsync(_process);
         }
         finally
         {
