@@ -7,7 +7,7 @@
 .EXAMPLE
     ./build.ps1 -Task Test      # build, run the xunit suite, then the Pester suite
 .EXAMPLE
-    ./build.ps1 -Task Package   # build and produce a .nupkg in out/
+    ./build.ps1 -Task Package   # build and produce out/packages/SkyPilot.PowerShell.<version>.nupkg
 #>
 [CmdletBinding()]
 param(
@@ -43,12 +43,9 @@ switch ($Task) {
         Invoke-Native $shell @('-NoProfile', '-NonInteractive', '-Command', $script)
     }
     'Package' {
-        $repository = Join-Path $PSScriptRoot 'out/repository'
-        New-Item -ItemType Directory -Force -Path $repository | Out-Null
-        if (-not (Get-PSResourceRepository -Name SkyPilotLocal -ErrorAction SilentlyContinue)) {
-            Register-PSResourceRepository -Name SkyPilotLocal -Uri $repository -Trusted
-        }
-        Publish-PSResource -Path $module -Repository SkyPilotLocal
-        Get-ChildItem $repository -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+        # The module folder as a .nupkg for Publish-PSResource -NupkgPath / Install-PSResource (PowerShellGet v3).
+        $packages = Join-Path $PSScriptRoot 'out/packages'
+        Invoke-Native dotnet @('pack', 'build/package/SkyPilot.PowerShell.Package.csproj', '-c', $Configuration, '-o', $packages)
+        Get-ChildItem $packages -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
     }
 }
