@@ -80,6 +80,43 @@ public sealed class ModuleConventionTests : IDisposable
     }
 
     [Fact]
+    public void No_two_parameter_sets_of_a_cmdlet_are_ambiguous()
+    {
+        foreach (var (type, _, _, attribute) in Cmdlets())
+        {
+            var defaultSet = attribute.NamedArguments.FirstOrDefault(a => a.MemberName == "DefaultParameterSetName").TypedValue.Value as string;
+            var sets = new Dictionary<string, List<(string Name, bool Mandatory)>>();
+            foreach (var property in type.GetProperties())
+            {
+                foreach (var parameter in property.GetCustomAttributesData().Where(a => a.AttributeType.Name == nameof(ParameterAttribute)))
+                {
+                    var set = parameter.NamedArguments.FirstOrDefault(a => a.MemberName == "ParameterSetName").TypedValue.Value as string ?? "__AllParameterSets";
+                    var mandatory = parameter.NamedArguments.Any(a => a.MemberName == "Mandatory" && (bool)a.TypedValue.Value!);
+                    (sets.TryGetValue(set, out var list) ? list : sets[set] = []).Add((property.Name, mandatory));
+                }
+            }
+
+            var named = sets.Where(p => p.Key != "__AllParameterSets").ToList();
+            foreach (var a in named)
+            {
+                foreach (var b in named.Where(b => string.CompareOrdinal(a.Key, b.Key) < 0))
+                {
+                    // PowerShell can tell two sets apart when one needs a parameter the other lacks, or one is the default.
+                    static bool Distinct(List<(string Name, bool Mandatory)> x, List<(string Name, bool Mandatory)> y) =>
+                        x.Any(p => p.Mandatory && y.All(q => q.Name != p.Name));
+                    var resolvable = a.Key == defaultSet || b.Key == defaultSet || Distinct(a.Value, b.Value) || Distinct(b.Value, a.Value);
+                    resolvable.Should().BeTrue(type.Name + ": parameter sets " + a.Key + " and " + b.Key + " are ambiguous");
+                }
+            }
+
+            if (named.Count > 1)
+            {
+                defaultSet.Should().NotBeNull(type.Name + " has several parameter sets and needs a DefaultParameterSetName");
+            }
+        }
+    }
+
+    [Fact]
     public void Manifest_exports_exactly_the_cmdlet_classes()
     {
         var classes = Cmdlets().Select(c => c.Verb + "-" + c.Noun).ToHashSet();
