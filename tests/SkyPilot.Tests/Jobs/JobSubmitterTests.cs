@@ -1,0 +1,74 @@
+using SkyPilot.Core.Checks;
+using SkyPilot.Core.Http;
+using SkyPilot.Core.Jobs;
+using SkyPilot.Tests.Support;
+
+namespace SkyPilot.Tests.Jobs;
+
+/// <summary>The submitter's "nothing lost" promises, driven through Core.</summary>
+public sealed class JobSubmitterTests : IAsyncLifetime
+{
+    private readonly RecordingLog _log = new();
+    private JobWorld _world = null!;
+
+    public async Task InitializeAsync() => _world = await JobWorld.StartAsync();
+
+    public async Task DisposeAsync() => await _world.DisposeAsync();
+
+    private JobSubmitter Submitter() => new(CloudCheckService.CreateDefault(_world.Gcp.Environment(), _log, SharedHttpClient.Instance), SharedHttpClient.Instance, _log);
+
+    private async Task<SkyPilot.Core.Api.ManagedJob> SubmitAsync(string taskPath, Action<StagingProgress>? progress = null)
+    {
+        var env = _world.Gcp.Environment();
+        var submitter = Submitter();
+        var plan = submitter.Plan(TaskParser.ParseFile(taskPath, _world.TaskDirectory), null, env, default);
+        await submitter.PrecheckAsync(plan, env, default);
+        return await submitter.SubmitAsync(plan, null, env, progress ?? (_ => { }), default);
+    }
+
+    [Fact]
+    public async Task An_api_server_lost_after_staging_says_what_was_staged_and_a_retry_reuses_it()
+    {
+        var task = _world.WriteTask(files: 20);
+
+        // The server goes away while the files are being staged.
+        var error = await Assert.ThrowsAsync<StagingFailedException>(() => SubmitAsync(task, _ => _world.Api.Unavailable = true));
+
+        error.Message.Should().Contain("21 file(s) are staged under gs://jobs-bucket/team/job-").And.Contain("no job was submitted");
+        error.Hint.Should().Contain("A retry reuses the staged files");
+        error.FilesStaged.Should().Be(21);
+        _world.Api.Launches.Should().BeEmpty();
+        var uploads = _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal));
+
+        _world.Api.Unavailable = false;
+        var job = await SubmitAsync(task);
+
+        job.JobId.Should().Be(1);
+        _world.Api.Launches.Should().ContainSingle();
+        _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Should().Be(uploads, "the staged objects are reused");
+    }
+
+    [Fact]
+    public async Task A_thousand_file_workdir_with_skyignore_uploads_exactly_the_expected_set()
+    {
+        var expected = new List<string>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var path = (i % 10 == 0 ? "logs/" : "src/m" + (i % 7) + "/") + "f" + i + (i % 3 == 0 ? ".tmp" : ".py");
+            _world.Gcp.Temp.WriteFile(Path.Combine("project", "work", path), "x" + i);
+            if (!path.StartsWith("logs/") && !path.EndsWith(".tmp"))
+            {
+                expected.Add("workdir/" + path);
+            }
+        }
+
+        _world.Gcp.Temp.WriteFile(Path.Combine("project", "work", ".skyignore"), "logs/\n*.tmp\n");
+        expected.Add("workdir/.skyignore");
+        var task = _world.Gcp.Temp.WriteFile(Path.Combine("project", "big-workdir.yaml"), "workdir: ./work\nresources:\n  infra: gcp\nrun: ls\n");
+
+        var job = await SubmitAsync(task);
+
+        var prefix = job.BucketPrefix!["gs://jobs-bucket/".Length..];
+        _world.Gcp.Server.Objects(JobWorld.Bucket).Select(o => o.Name[prefix.Length..]).Should().BeEquivalentTo(expected);
+    }
+}
