@@ -90,10 +90,37 @@ namespace SkyPilot.Core.Api
                 requestId = await FindLaunchRequestAsync(sentAt, cancellationToken).ConfigureAwait(false);
             }
 
-            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            // From here on the server has the launch: a failure to read its outcome must never read as "not submitted".
+            var result = await GetLaunchResultAsync(requestId, cancellationToken).ConfigureAwait(false);
             var jobId = ManagedJobParser.LaunchedJobId(result.ReturnValue)
                 ?? throw new SkyApiException(SkyApiFailure.BadResponse, "The launch request " + requestId + " finished without a job id.", "Check the job queue with Get-SkyJob.");
             return (jobId, requestId);
+        }
+
+        /// <summary>Waits for an accepted launch, retrying transient failures; gives up as <see cref="SkyApiFailure.LaunchOutcomeUnknown"/>.</summary>
+        private async Task<ApiRequestResult> GetLaunchResultAsync(string requestId, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SkyApiException e) when (e.Failure != SkyApiFailure.RequestFailed)
+                {
+                    if (attempt >= 5 || e.Failure == SkyApiFailure.NeedsAuth || e.Failure == SkyApiFailure.VersionMismatch)
+                    {
+                        throw new SkyApiException(
+                            SkyApiFailure.LaunchOutcomeUnknown,
+                            "The launch was accepted as request " + requestId + ", but its outcome could not be read: " + e.Message + " The job may exist; nothing was posted again.",
+                            "Check Get-SkyJob (or 'sky api get " + requestId + "') before submitting again.",
+                            inner: e);
+                    }
+
+                    _log.Verbose("Reading launch request " + requestId + " failed (" + e.Message + "); retrying");
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt))), cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         /// <summary>The managed-job queue (<c>/jobs/queue/v2</c>, falling back to <c>/jobs/queue</c> on older servers).</summary>

@@ -55,7 +55,8 @@ namespace SkyPilot.Core.Jobs
                 Endpoint = SkyApiEndpoint.Resolve(endpoint, environment, config),
                 BucketUri = bucketUri,
                 Staging = staging,
-                ComputeCandidates = task.Tasks.Select(t => (IReadOnlyList<string>)t.Clouds).ToList(),
+                // A candidate that names no cloud may run on any enabled cloud, so the task then needs compute anywhere.
+                ComputeCandidates = task.Tasks.Select(t => t.Resources.Any(r => r.Cloud is null) ? (IReadOnlyList<string>)Array.Empty<string>() : t.Clouds).ToList(),
                 GcsStorageReason = gcsReason,
             };
         }
