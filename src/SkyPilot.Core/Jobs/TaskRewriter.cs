@@ -36,10 +36,17 @@ namespace SkyPilot.Core.Jobs
 
                 var writer = new StringWriter();
                 new YamlStream(new YamlDocument(document)).Save(writer, assignAnchors: false);
-                builder.Append(writer.ToString().Replace("\r\n", "\n").TrimEnd('\n', '.').TrimEnd('\n')).Append('\n');
+                builder.Append(WithoutDocumentEnd(writer.ToString().Replace("\r\n", "\n"))).Append('\n');
             }
 
             return builder.ToString();
+        }
+
+        /// <summary>Drops YamlDotNet's closing <c>...</c> line (and only that line: values may end in dots).</summary>
+        private static string WithoutDocumentEnd(string yaml)
+        {
+            var text = yaml.TrimEnd('\n');
+            return text.EndsWith("\n...", System.StringComparison.Ordinal) ? text.Substring(0, text.Length - 4).TrimEnd('\n') : text;
         }
 
         private static YamlMappingNode Rewrite(SkyTask task, int index, StagingPlan? plan)

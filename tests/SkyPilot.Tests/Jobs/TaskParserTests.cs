@@ -197,6 +197,21 @@ public sealed class TaskParserTests : IDisposable
     }
 
     [Fact]
+    public void Commands_that_end_in_dots_are_sent_unchanged()
+    {
+        var file = Parse("name: dots\nsetup: pip install -e .\nrun: |\n  cd build\n  make ..\n");
+
+        var yaml = TaskRewriter.ToServerYaml(file, null);
+
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var root = (YamlMappingNode)stream.Documents.Single().RootNode;
+        ((YamlScalarNode)root["setup"]).Value.Should().Be("pip install -e .");
+        ((YamlScalarNode)root["run"]).Value.Should().Be("cd build\nmake ..\n");
+        yaml.Should().NotContain("\n...");
+    }
+
+    [Fact]
     public void The_run_id_depends_on_content_so_a_retry_reuses_the_staged_prefix()
     {
         _temp.WriteFile("task.yaml", "workdir: ./src\nrun: echo\n");
