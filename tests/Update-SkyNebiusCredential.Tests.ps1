@@ -27,7 +27,7 @@ Describe 'Nebius' {
         $token = Get-Content $script:world.nebius.validTokenFile -Raw
         $secure = ConvertTo-SecureString $token -AsPlainText -Force
         $status = Update-SkyNebiusCredential -Token $secure -Confirm:$false -Verbose 4>&1 | Tee-Object -Variable all |
-            Where-Object { $_ -is [SkyPilot.Core.Nebius.NebiusCredentialStatus] }
+            Where-Object { $_.PSObject.TypeNames -contains 'SkyPilot.Core.Nebius.NebiusCredentialStatus' }
         $status.Valid | Should -BeTrue
         ($all | Out-String) | Should -Not -Match ([regex]::Escape($token.Trim()))
         if (-not $IsWindows) {

@@ -10,6 +10,9 @@ namespace SkyPilot.Core.Cache
     {
         public string Cloud { get; init; } = string.Empty;
 
+        /// <summary>The cloud as <c>sky check</c> prints it (<c>GCP</c>, <c>Nebius</c>).</summary>
+        public string CloudDisplayName => KnownClouds.DisplayName(Cloud);
+
         public Capability Capability { get; init; }
 
         /// <summary>The identity fingerprint the result is valid for.</summary>

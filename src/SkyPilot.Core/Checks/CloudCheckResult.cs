@@ -10,6 +10,9 @@ namespace SkyPilot.Core.Checks
     {
         public string Cloud { get; init; } = string.Empty;
 
+        /// <summary>The cloud as <c>sky check</c> prints it (<c>GCP</c>, <c>Nebius</c>).</summary>
+        public string CloudDisplayName => KnownClouds.DisplayName(Cloud);
+
         /// <summary>Compute result; null when compute was not requested.</summary>
         public CapabilityResult? Compute { get; init; }
 

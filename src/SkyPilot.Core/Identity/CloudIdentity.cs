@@ -12,6 +12,9 @@ namespace SkyPilot.Core.Identity
         /// <summary>Canonical cloud name, e.g. <c>gcp</c>.</summary>
         public string Cloud { get; init; } = string.Empty;
 
+        /// <summary>The cloud as <c>sky check</c> prints it (<c>GCP</c>, <c>Nebius</c>).</summary>
+        public string CloudDisplayName => KnownClouds.DisplayName(Cloud);
+
         /// <summary>The account the credential acts as (service-account email, user email), when known locally.</summary>
         public string? Account { get; init; }
 

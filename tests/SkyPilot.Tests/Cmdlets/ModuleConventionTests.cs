@@ -178,6 +178,15 @@ public sealed class ModuleConventionTests : IDisposable
     }
 
     [Fact]
+    public void Format_file_uses_no_type_literals_that_PowerShell_7_cannot_see()
+    {
+        // Core loads in a private load context on PowerShell 7, whose types PowerShell's type resolver does not see.
+        var format = File.ReadAllText(Path.Combine(RepositoryPaths.ModuleFolder, "SkyPilot.PowerShell.Format.ps1xml"));
+
+        format.Should().NotMatchRegex(@"\[SkyPilot\.");
+    }
+
+    [Fact]
     public void Format_file_has_a_view_for_every_output_type()
     {
         var format = File.ReadAllText(Path.Combine(RepositoryPaths.ModuleFolder, "SkyPilot.PowerShell.Format.ps1xml"));
