@@ -24,15 +24,15 @@ namespace SkyPilot.Core
                 _variables[pair.Key] = pair.Value;
             }
 
+            // On Windows, SkyPilot, gcloud, the Nebius and AWS CLIs use the profile folder even when a shell sets HOME.
             HomeDirectory = homeDirectory
-                ?? Get("HOME")
-                ?? Get("USERPROFILE")
+                ?? (IsWindows ? Get("USERPROFILE") ?? Get("HOME") : Get("HOME") ?? Get("USERPROFILE"))
                 ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         }
 
         public bool IsWindows { get; }
 
-        /// <summary>The user's home directory (HOME, else USERPROFILE).</summary>
+        /// <summary>The user's home directory: HOME on Unix, USERPROFILE on Windows.</summary>
         public string HomeDirectory { get; }
 
         public IReadOnlyDictionary<string, string> Variables => _variables;

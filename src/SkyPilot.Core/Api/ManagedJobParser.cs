@@ -36,7 +36,7 @@ namespace SkyPilot.Core.Api
                 SubmittedAt = Epoch(job["submitted_at"]),
                 StartedAt = Epoch(job["start_at"]),
                 EndedAt = Epoch(job["end_at"]),
-                Duration = job["job_duration"] is JValue d && d.Type != JTokenType.Null ? TimeSpan.FromSeconds(Convert.ToDouble(d.Value, CultureInfo.InvariantCulture)) : (TimeSpan?)null,
+                Duration = Seconds(job["job_duration"]) is double d ? TimeSpan.FromSeconds(d) : (TimeSpan?)null,
                 Endpoint = endpoint,
             };
         }
@@ -57,15 +57,18 @@ namespace SkyPilot.Core.Api
             }
         }
 
-        private static DateTimeOffset? Epoch(JToken? token)
+        private static DateTimeOffset? Epoch(JToken? token) =>
+            Seconds(token) is double seconds && seconds > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : (DateTimeOffset?)null;
+
+        /// <summary>A number of seconds, whether the server sent a number or a numeric string; null otherwise.</summary>
+        internal static double? Seconds(JToken? token)
         {
-            if (!(token is JValue value) || value.Type == JTokenType.Null)
+            if (!(token is JValue value) || value.Value is null)
             {
                 return null;
             }
 
-            var seconds = Convert.ToDouble(value.Value, CultureInfo.InvariantCulture);
-            return seconds > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : (DateTimeOffset?)null;
+            return double.TryParse(Convert.ToString(value.Value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? seconds : (double?)null;
         }
     }
 }

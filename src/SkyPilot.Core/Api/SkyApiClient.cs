@@ -29,6 +29,12 @@ namespace SkyPilot.Core.Api
         public const string ClientVersion = "0.1.0+skypilot.powershell";
 
         private static readonly string[] RequestIdHeaders = { "X-Skypilot-Request-ID", "X-Request-ID" };
+
+        /// <summary>Variables that are secrets or describe this client's connection, never the job.</summary>
+        private static readonly HashSet<string> NotForwarded = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "SKYPILOT_SERVICE_ACCOUNT_TOKEN", "SKYPILOT_API_SERVER_ENDPOINT", "SKYPILOT_DB_CONNECTION_URI",
+        };
         private readonly HttpClient _http;
         private readonly SkyApiEndpoint _endpoint;
         private readonly SkyEnvironment _env;
@@ -184,7 +190,7 @@ namespace SkyPilot.Core.Api
                 var candidates = (JToken.Parse(body) as JArray ?? new JArray()).OfType<JObject>()
                     .Where(r => (string?)r["name"] == "sky.jobs.launch")
                     .Where(r => (string?)r["user_id"] is null || users.Contains((string?)r["user_id"]))
-                    .Where(r => r["created_at"] is JValue created && created.Type != JTokenType.Null && Convert.ToDouble(created.Value, CultureInfo.InvariantCulture) >= sentAt.ToUnixTimeSeconds() - 5)
+                    .Where(r => ManagedJobParser.Seconds(r["created_at"]) is double created && created >= sentAt.ToUnixTimeSeconds() - 5)
                     .Select(r => (string?)r["request_id"]).Where(id => id != null).ToList();
                 if (candidates.Count == 1)
                 {
@@ -366,24 +372,26 @@ namespace SkyPilot.Core.Api
 
         private JObject Body()
         {
+            var remote = !_endpoint.BaseUri.IsLoopback;
             var env = new JObject();
             foreach (var pair in _env.WithPrefix("SKYPILOT_"))
             {
-                if (pair.Key != "SKYPILOT_SERVICE_ACCOUNT_TOKEN" && !pair.Key.StartsWith("SKYPILOT_PS_", StringComparison.Ordinal))
+                if (!NotForwarded.Contains(pair.Key) && !pair.Key.StartsWith("SKYPILOT_PS_", StringComparison.Ordinal) && !(remote && pair.Key == "SKYPILOT_CONFIG"))
                 {
                     env[pair.Key] = pair.Value;
                 }
             }
 
             env["SKYPILOT_USER_ID"] = UserId();
-            env["SKYPILOT_USER"] = _env.Get("USER") ?? _env.Get("USERNAME") ?? "unknown";
+            env["SKYPILOT_USER"] = SkyUser.Name(_env);
             return new JObject
             {
                 ["env_vars"] = env,
                 ["entrypoint"] = "SkyPilot.PowerShell",
                 ["entrypoint_command"] = "Submit-SkyJob",
-                ["using_remote_api_server"] = !_endpoint.BaseUri.IsLoopback,
-                ["override_skypilot_config"] = null,
+                ["using_remote_api_server"] = remote,
+                // A remote server cannot read this machine's ~/.sky/config.yaml: send it, as SkyPilot's client does (not api_server).
+                ["override_skypilot_config"] = remote ? Config.SkyConfig.Load(_env).ToJson("api_server") : null,
             };
         }
 

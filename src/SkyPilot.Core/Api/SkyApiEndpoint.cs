@@ -69,7 +69,18 @@ namespace SkyPilot.Core.Api
             }
 
             var token = env.Get("SKYPILOT_SERVICE_ACCOUNT_TOKEN") ?? config.GetString("api_server.service_account_token");
-            return new SkyApiEndpoint(new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), source, token, basic);
+            var baseUri = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+            if (basic is null && source == "-Endpoint")
+            {
+                // An endpoint piped from a job's Endpoint property has no credentials: reuse the configured ones for that server.
+                var configured = Resolve(null, env, config);
+                if (configured.BaseUri == baseUri)
+                {
+                    basic = configured.BasicAuth;
+                }
+            }
+
+            return new SkyApiEndpoint(baseUri, source, token, basic);
         }
     }
 }

@@ -83,7 +83,16 @@ namespace SkyPilot.Core.Checks
             CancellationToken cancellationToken)
         {
             var capabilities = requested.Where(checker.SupportedCapabilities.Contains).ToList();
-            var identity = checker.ResolveIdentity(environment);
+            CloudIdentity identity;
+            try
+            {
+                identity = checker.ResolveIdentity(environment);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                identity = new CloudIdentity { Cloud = checker.Cloud, ProblemStatus = CheckStatus.ConfigurationError, Problem = e.Message, ResolvedAt = _clock() };
+            }
+
             var now = _clock();
             var cached = new List<CapabilityResult>();
             if (snapshot != null)
@@ -101,7 +110,7 @@ namespace SkyPilot.Core.Checks
             var missing = capabilities.Where(c => cached.All(r => r.Capability != c)).ToList();
             var checkedNow = missing.Count == 0
                 ? Array.Empty<CapabilityResult>()
-                : await checker.CheckAsync(environment, missing, cancellationToken).ConfigureAwait(false);
+                : await CheckIsolatedAsync(checker, environment, missing, identity, cancellationToken).ConfigureAwait(false);
             var all = cached.Concat(checkedNow).ToList();
             return new CloudCheckResult
             {
@@ -112,6 +121,30 @@ namespace SkyPilot.Core.Checks
                 CheckedAt = all.Count > 0 ? all.Max(r => r.CheckedAt) : now,
                 FromCache = capabilities.Count > 0 && missing.Count == 0,
             };
+        }
+
+        /// <summary>One cloud's unexpected failure becomes its result: it never takes the other clouds' results with it.</summary>
+        private async Task<IReadOnlyList<CapabilityResult>> CheckIsolatedAsync(
+            ICloudChecker checker, SkyEnvironment environment, IReadOnlyList<Capability> capabilities, CloudIdentity identity, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await checker.CheckAsync(environment, capabilities, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                var local = e is ArgumentException || e is FormatException || e is System.IO.IOException || e is UnauthorizedAccessException;
+                return capabilities.Select(c => new CapabilityResult
+                {
+                    Cloud = checker.Cloud,
+                    Capability = c,
+                    Status = local ? CheckStatus.ConfigurationError : CheckStatus.Unreachable,
+                    Reason = "the " + KnownClouds.DisplayName(checker.Cloud) + " check failed: " + Http.Redactor.Redact(e.Message),
+                    Hint = local ? "Fix the configuration named in the reason, then retry." : "Retry; run with -Debug to see the calls that were made.",
+                    Identity = identity,
+                    CheckedAt = _clock(),
+                }).ToList();
+            }
         }
 
         private ICloudChecker Checker(string cloud)

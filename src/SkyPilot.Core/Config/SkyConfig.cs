@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -68,6 +69,73 @@ namespace SkyPilot.Core.Config
                     Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + "); ignoring it",
                 };
             }
+        }
+
+        /// <summary>The config as JSON (scalars as strings), without the given top-level sections; null when empty.</summary>
+        public Newtonsoft.Json.Linq.JObject? ToJson(params string[] withoutSections)
+        {
+            if (_root is null || _root.Children.Count == 0)
+            {
+                return null;
+            }
+
+            var json = (Newtonsoft.Json.Linq.JObject)ToToken(_root);
+            foreach (var section in withoutSections)
+            {
+                json.Remove(section);
+            }
+
+            return json.Count == 0 ? null : json;
+        }
+
+        private static Newtonsoft.Json.Linq.JToken ToToken(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlMappingNode mapping:
+                    var obj = new Newtonsoft.Json.Linq.JObject();
+                    foreach (var pair in mapping.Children)
+                    {
+                        obj[(pair.Key as YamlScalarNode)?.Value ?? string.Empty] = ToToken(pair.Value);
+                    }
+
+                    return obj;
+                case YamlSequenceNode sequence:
+                    return new Newtonsoft.Json.Linq.JArray(sequence.Children.Select(ToToken));
+                case YamlScalarNode scalar:
+                    return ScalarToken(scalar);
+                default:
+                    return Newtonsoft.Json.Linq.JValue.CreateNull();
+            }
+        }
+
+        /// <summary>YAML's plain scalars become JSON booleans, numbers and nulls where they look like them.</summary>
+        private static Newtonsoft.Json.Linq.JToken ScalarToken(YamlScalarNode scalar)
+        {
+            var value = scalar.Value;
+            if (scalar.Style != YamlDotNet.Core.ScalarStyle.Plain || value is null)
+            {
+                return new Newtonsoft.Json.Linq.JValue(value);
+            }
+
+            if (value == "null" || value == "~" || value.Length == 0)
+            {
+                return Newtonsoft.Json.Linq.JValue.CreateNull();
+            }
+
+            if (value == "true" || value == "false")
+            {
+                return new Newtonsoft.Json.Linq.JValue(value == "true");
+            }
+
+            if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var integer))
+            {
+                return new Newtonsoft.Json.Linq.JValue(integer);
+            }
+
+            return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                ? new Newtonsoft.Json.Linq.JValue(number)
+                : new Newtonsoft.Json.Linq.JValue(value);
         }
 
         /// <summary>A scalar at a dotted path such as <c>gcp.vpc_name</c>, or null.</summary>

@@ -13,6 +13,8 @@ namespace SkyPilot.Core.Http
             new Regex(@"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*", RegexOptions.Compiled),
             new Regex(@"\bsky_[A-Za-z0-9_\-]{8,}", RegexOptions.Compiled),
             new Regex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----", RegexOptions.Compiled),
+            new Regex(@"(://[^/\s:@]+:)[^@\s/]+(?=@)", RegexOptions.Compiled),
+            new Regex(@"(?i)(upload_id=)[^&\s]+", RegexOptions.Compiled),
         };
 
         public static string Redact(string? text)

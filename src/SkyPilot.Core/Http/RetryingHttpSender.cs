@@ -147,7 +147,10 @@ namespace SkyPilot.Core.Http
 
         private static string RedactQuery(Uri uri)
         {
-            return uri.Query.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0 ? uri.GetLeftPart(UriPartial.Path) + "?[redacted]" : uri.ToString();
+            // Query strings can carry tokens (tokeninfo) or capabilities (a resumable upload's upload_id).
+            return uri.Query.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0 || uri.Query.IndexOf("upload_id", StringComparison.OrdinalIgnoreCase) >= 0
+                ? uri.GetLeftPart(UriPartial.Path) + "?[redacted]"
+                : uri.ToString();
         }
 
         private static Exception Innermost(Exception e)

@@ -276,6 +276,14 @@ namespace SkyPilot.Core.Jobs
                             throw new TaskFileException(path, line, field, "a storage mount needs 'name' or 'source'");
                         }
 
+                        var store = Scalar(storage, "store")?.ToLowerInvariant();
+                        if (resolved != null && !IsCloudUri(resolved) && (Scalar(storage, "name") != null || (store != null && store != "gcs")))
+                        {
+                            // SkyPilot would create the named bucket in that store and upload there; this module stages
+                            // local files to the job bucket only, and must not silently send them somewhere else.
+                            throw new TaskFileException(path, line, field, "a storage mount with a local source and " + (store != null && store != "gcs" ? "store '" + store + "'" : "a bucket name") + " is not supported by Submit-SkyJob; use a plain file mount (/remote: ./local), or upload the directory and mount its gs:// URI");
+                        }
+
                         result.Add(new FileMount
                         {
                             RemotePath = remote,

@@ -18,6 +18,12 @@ namespace SkyPilot.Core.Nebius
             var overridden = env.Get("NEBIUS_ENDPOINT");
             _override = overridden is null ? null : (overridden.Contains("://") ? overridden : "https://" + overridden).TrimEnd('/') + "/";
             _domain = string.IsNullOrWhiteSpace(domainFromFile) ? DefaultDomain : domainFromFile!.Trim();
+            if (_override is null ? !Uri.IsWellFormedUriString("https://cpl.iam." + _domain + "/", UriKind.Absolute) : !Uri.IsWellFormedUriString(_override, UriKind.Absolute))
+            {
+                throw new ArgumentException(_override is null
+                    ? "~/.nebius/NEBIUS_DOMAIN.txt holds '" + _domain + "', which is not a host[:port] such as " + DefaultDomain
+                    : "NEBIUS_ENDPOINT '" + overridden + "' is not a URL");
+            }
         }
 
         /// <summary>The IAM control plane (ProjectService, ProfileService).</summary>

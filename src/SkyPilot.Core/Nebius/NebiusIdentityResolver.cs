@@ -44,6 +44,8 @@ namespace SkyPilot.Core.Nebius
                 .Add("tenant_written", Stamp(state.TenantWrittenAt))
                 .Add("domain", state.Domain)
                 .Add("env:NEBIUS_ENDPOINT", env.Get("NEBIUS_ENDPOINT"))
+                .Add("aws_credentials", KeyedFileDigest(env, NebiusStorageCheck.Paths(env).CredentialsPath))
+                .Add("aws_config", KeyedFileDigest(env, NebiusStorageCheck.Paths(env).ConfigPath))
                 .Build();
 
             var identity = new CloudIdentity
@@ -75,6 +77,19 @@ namespace SkyPilot.Core.Nebius
             return double.TryParse(env.Get("SKYPILOT_PS_NEBIUS_TOKEN_WARN_HOURS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var hours) && hours >= 0 && hours <= 12
                 ? hours
                 : 10;
+        }
+
+        /// <summary>The storage check reads the AWS files: a changed profile must not be served a cached result. Keyed: they hold secrets.</summary>
+        private static string? KeyedFileDigest(SkyEnvironment env, string path)
+        {
+            try
+            {
+                return path + "|" + FingerprintKey.KeyedDigest(env, System.IO.File.ReadAllText(path));
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                return path + "|<unreadable>";
+            }
         }
 
         private static string? Stamp(DateTimeOffset? at) => at?.UtcTicks.ToString(CultureInfo.InvariantCulture);

@@ -13,11 +13,18 @@ namespace SkyPilot.Core.Nebius
         public const string Hint = "aws configure --profile nebius (with a Nebius object-storage access key; see https://docs.nebius.com/object-storage/interfaces/aws-cli)";
 
         /// <summary>Null when both profiles exist; otherwise what is missing.</summary>
-        public static string? FindProblem(SkyEnvironment env)
+        /// <summary>The AWS CLI's credentials and config files, as it finds them.</summary>
+        public static (string CredentialsPath, string ConfigPath) Paths(SkyEnvironment env)
         {
             var aws = Path.Combine(env.HomeDirectory, ".aws");
-            var credentialsPath = env.Get("AWS_SHARED_CREDENTIALS_FILE") is string c ? env.ExpandHome(c) : Path.Combine(aws, "credentials");
-            var configPath = env.Get("AWS_CONFIG_FILE") is string f ? env.ExpandHome(f) : Path.Combine(aws, "config");
+            return (
+                env.Get("AWS_SHARED_CREDENTIALS_FILE") is string c ? env.ExpandHome(c) : Path.Combine(aws, "credentials"),
+                env.Get("AWS_CONFIG_FILE") is string f ? env.ExpandHome(f) : Path.Combine(aws, "config"));
+        }
+
+        public static string? FindProblem(SkyEnvironment env)
+        {
+            var (credentialsPath, configPath) = Paths(env);
             var credentials = Load(credentialsPath);
             if (credentials.Error != null)
             {

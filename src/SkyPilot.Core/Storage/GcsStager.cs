@@ -41,7 +41,15 @@ namespace SkyPilot.Core.Storage
             if (await gcs.TestBucketPermissionsAsync(staging.Bucket, ObjectPermissions, cancellationToken).ConfigureAwait(false) is null)
             {
                 _log.Verbose("Creating bucket gs://" + staging.Bucket + " in project " + access.Resolution.Identity.Project);
-                await gcs.CreateBucketAsync(staging.Bucket, access.Resolution.Identity.Project!, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await gcs.CreateBucketAsync(staging.Bucket, access.Resolution.Identity.Project!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (GoogleApiException e) when (e.Error.StatusCode == 409)
+                {
+                    // A parallel submission (a CI matrix) created it first: use it.
+                    _log.Verbose("Bucket gs://" + staging.Bucket + " was created meanwhile; using it");
+                }
             }
 
             var existing = await gcs.ListAsync(staging.Bucket, staging.JobPrefix, cancellationToken).ConfigureAwait(false);

@@ -133,6 +133,12 @@ namespace SkyPilot.Core.Storage
                 {
                     var relative = entry.Substring(root.Length).TrimStart(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Replace('\\', '/');
                     var isDirectory = Directory.Exists(entry);
+                    if (isDirectory && (File.GetAttributes(entry) & FileAttributes.ReparsePoint) != 0)
+                    {
+                        // A symlinked directory (a venv's lib64 -> lib, a loop -> ..) would stage files twice or forever.
+                        continue;
+                    }
+
                     if (IsIgnored(relative, isDirectory))
                     {
                         continue;

@@ -40,9 +40,11 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
+            object? target = null;
             try
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                target = api.Endpoint.ToString();
                 var jobs = Run(sink, ct => api.QueueAsync(JobId, false, ct), cancellationToken);
                 var patterns = Name?.Select(Wildcard.ToRegex).ToList();
                 var matching = jobs
@@ -57,7 +59,7 @@ namespace SkyPilot.PowerShell.Commands
                     sink.WriteObject(job);
                 }
             }
-            catch (System.Exception e) when (JobErrors.From(e, Endpoint) is SkyErrorInfo error)
+            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
             {
                 sink.WriteError(error);
             }

@@ -74,25 +74,31 @@ namespace SkyPilot.PowerShell.Commands
             var environment = SkyEnvironment.FromProcess();
             try
             {
-                // Jobs piped from several servers are cancelled on the server each came from, one request per server.
+                // Jobs piped from several servers are cancelled on the server each came from, one request per server;
+                // a failure at one server does not stop the others.
                 foreach (var group in _approved.GroupBy(a => a.Endpoint))
                 {
-                    var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.Load(environment)), environment, Log);
-                    var ids = group.Select(a => a.JobId).Distinct().ToList();
-                    Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
-                    sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids) + " at " + api.Endpoint);
-                    if (PassThruRequested)
+                    object? target = group.Key;
+                    try
                     {
-                        foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
+                        var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.Load(environment)), environment, Log);
+                        target = api.Endpoint.ToString();
+                        var ids = group.Select(a => a.JobId).Distinct().ToList();
+                        Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
+                        sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids) + " at " + api.Endpoint);
+                        if (PassThruRequested)
                         {
-                            sink.WriteObject(job);
+                            foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
+                            {
+                                sink.WriteObject(job);
+                            }
                         }
                     }
+                    catch (System.Exception e) when (!(e is System.OperationCanceledException) && !(e is PipelineStoppedException))
+                    {
+                        sink.WriteError(JobErrors.From(e, target) ?? ErrorMapping.From(e, target));
+                    }
                 }
-            }
-            catch (System.Exception e) when (JobErrors.From(e, _approved.FirstOrDefault().Endpoint) is SkyErrorInfo error)
-            {
-                sink.WriteError(error);
             }
             finally
             {

@@ -79,7 +79,16 @@ namespace SkyPilot.PowerShell.Commands
                 JobHistory.Remember(environment, new[] { job });
                 if (WaitRequested)
                 {
-                    job = JobWaiter.Wait(this, sink, new SkyApiClient(SharedHttpClient.Instance, plan.Endpoint, environment, Log), job, environment, cancellationToken);
+                    try
+                    {
+                        job = JobWaiter.Wait(this, sink, new SkyApiClient(SharedHttpClient.Instance, plan.Endpoint, environment, Log), job, environment, cancellationToken);
+                    }
+                    catch (SkyApiException e)
+                    {
+                        // The job was submitted: say which one, and still emit it, so nobody resubmits it.
+                        var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
+                        sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Follow it with Get-SkyJob -JobId " + job.JobId + "; do not submit it again."));
+                    }
                 }
 
                 sink.WriteObject(job);

@@ -89,6 +89,10 @@ namespace SkyPilot.PowerShell.Commands
                     }
 
                     written = true;
+                    if (token != null && environment.Get("NEBIUS_IAM_TOKEN") != null)
+                    {
+                        warnings.Add("NEBIUS_IAM_TOKEN is set and takes precedence over the token file just written; remove it ('Remove-Item Env:NEBIUS_IAM_TOKEN') to use the file");
+                    }
                 }
             }
             catch (NebiusCredentialException e)

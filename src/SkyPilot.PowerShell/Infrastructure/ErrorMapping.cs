@@ -11,7 +11,8 @@ namespace SkyPilot.PowerShell.Infrastructure
     {
         public static SkyErrorInfo From(Exception exception, object? target = null)
         {
-            var safe = new SkyOperationException(Redactor.Redact(exception.Message), exception);
+            // The original exception is not attached: its message and inner exceptions may hold what was redacted here.
+            var safe = new SkyOperationException(Redactor.Redact(exception.Message));
             switch (exception)
             {
                 case SkyOperationException known:

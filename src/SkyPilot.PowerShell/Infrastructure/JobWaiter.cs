@@ -13,6 +13,7 @@ namespace SkyPilot.PowerShell.Infrastructure
     internal static class JobWaiter
     {
         private const int MaxConsecutiveFailures = 10;
+        private const int MaxPollsNotFound = 12;
 
         /// <summary>Seconds between polls. Environment: <c>SKYPILOT_PS_JOB_POLL_SECONDS</c> (default 5).</summary>
         public static TimeSpan PollInterval(SkyEnvironment env) =>
@@ -23,6 +24,7 @@ namespace SkyPilot.PowerShell.Infrastructure
             var interval = PollInterval(env);
             var current = job;
             var failures = 0;
+            var notFound = 0;
             while (!current.IsTerminal)
             {
                 cmdlet.Log.Progress(new SkyProgress(2, "Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ")", current.Status, -1));
@@ -33,8 +35,8 @@ namespace SkyPilot.PowerShell.Infrastructure
                     {
                         await Task.Delay(interval, ct).ConfigureAwait(false);
                         var found = (await api.QueueAsync(new[] { snapshot.JobId }, false, ct).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == snapshot.JobId);
-                        return found is null ? snapshot : Merge(found, snapshot);
-                    }, cancellationToken);
+                        return found is null ? null : Merge(found, snapshot);
+                    }, cancellationToken) ?? NotFound(snapshot, ++notFound);
                     failures = 0;
                 }
                 catch (SkyApiException e) when (e.Failure == SkyApiFailure.Unreachable && ++failures < MaxConsecutiveFailures)
@@ -52,6 +54,16 @@ namespace SkyPilot.PowerShell.Infrastructure
             }
 
             return current;
+        }
+
+        private static ManagedJob NotFound(ManagedJob job, int times)
+        {
+            if (times >= MaxPollsNotFound)
+            {
+                throw new SkyApiException(SkyApiFailure.BadResponse, "Managed job " + job.JobId + " is not in the job queue (asked " + times + " times).", "Check Get-SkyJob -JobId " + job.JobId + ".");
+            }
+
+            return job;
         }
 
         private static ManagedJob Merge(ManagedJob fresh, ManagedJob known) => new ManagedJob

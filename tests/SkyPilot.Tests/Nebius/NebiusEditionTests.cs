@@ -63,3 +63,27 @@ public sealed class NebiusEditionTests : IDisposable
         NebiusTokenFormat.CheckTenant("project-e00abc").Should().Contain("tenant-e00");
     }
 }
+
+public sealed class CheckIsolationTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task A_broken_nebius_domain_file_is_a_nebius_result_and_gcp_is_still_checked()
+    {
+        _temp.WriteFile(".nebius/NEBIUS_IAM_TOKEN.txt", "v0.token\n");
+        _temp.WriteFile(".nebius/NEBIUS_TENANT_ID.txt", "tenant-e00abc\n");
+        _temp.WriteFile(".nebius/NEBIUS_DOMAIN.txt", "api.nebius.cloud 443\n");
+        var env = new SkyEnvironment(new Dictionary<string, string> { ["HOME"] = _temp.Path, ["CLOUDSDK_CONFIG"] = _temp.Combine("gcloud"), ["SKYPILOT_PS_CACHE"] = "off" }, _temp.Path, isWindows: false);
+        var service = CloudCheckService.CreateDefault(env, NullSkyLog.Instance);
+
+        var results = await service.CheckAsync(env, null, [Capability.Compute], false, default);
+
+        var nebius = results.Single(r => r.Cloud == "nebius").Compute!;
+        nebius.Status.Should().Be(CheckStatus.ConfigurationError);
+        nebius.Reason.Should().Contain("NEBIUS_DOMAIN.txt").And.Contain("api.nebius.cloud 443");
+        results.Single(r => r.Cloud == "gcp").Compute!.Status.Should().Be(CheckStatus.NoCredentials);
+    }
+}
