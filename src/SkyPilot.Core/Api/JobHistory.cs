@@ -32,8 +32,7 @@ namespace SkyPilot.Core.Api
 
         public static string PathFor(SkyEnvironment env)
         {
-            var directory = env.Get("SKYPILOT_PS_CACHE_DIR") is string dir ? env.ExpandHome(dir) : Path.Combine(env.HomeDirectory, ".sky");
-            return Path.Combine(directory, "powershell-jobs.json");
+            return SkyStateDirectory.File(env, "powershell-jobs.json");
         }
 
         public static IReadOnlyList<Entry> Read(SkyEnvironment env)

@@ -114,7 +114,7 @@ namespace SkyPilot.Core.Api
                 }
                 catch (SkyApiException e) when (e.Failure != SkyApiFailure.RequestFailed)
                 {
-                    if (attempt >= 5 || e.Failure == SkyApiFailure.NeedsAuth || e.Failure == SkyApiFailure.VersionMismatch)
+                    if (attempt >= _settings.MaxAttempts || e.Failure == SkyApiFailure.NeedsAuth || e.Failure == SkyApiFailure.VersionMismatch)
                     {
                         throw new SkyApiException(
                             SkyApiFailure.LaunchOutcomeUnknown,
@@ -124,7 +124,7 @@ namespace SkyPilot.Core.Api
                     }
 
                     _log.Verbose("Reading launch request " + requestId + " failed (" + e.Message + "); retrying");
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt))), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -372,7 +372,7 @@ namespace SkyPilot.Core.Api
 
         private JObject Body()
         {
-            var remote = !_endpoint.BaseUri.IsLoopback;
+            var remote = _endpoint.IsRemote;
             var env = new JObject();
             foreach (var pair in _env.WithPrefix("SKYPILOT_"))
             {

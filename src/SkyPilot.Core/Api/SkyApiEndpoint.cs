@@ -24,6 +24,12 @@ namespace SkyPilot.Core.Api
         /// <summary>The server URL without credentials or trailing slash.</summary>
         public Uri BaseUri { get; }
 
+        /// <summary>
+        /// False only for SkyPilot's own local server (<c>127.0.0.1:46580</c> / <c>localhost:46580</c>), which reads this
+        /// machine's config itself; any other endpoint is treated as remote, as SkyPilot's client does.
+        /// </summary>
+        public bool IsRemote => !(BaseUri.IsLoopback && BaseUri.Port == 46580);
+
         /// <summary>Where the endpoint came from (parameter, environment variable, config file, default).</summary>
         public string Source { get; }
 
