@@ -15,7 +15,7 @@ namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A loopback Google: an OAuth token endpoint that verifies RS256 JWT assertions against keys generated at test time,
-/// Resource Manager testIamPermissions/getIamPolicy from a per-(account, project) grant table, Compute projects.get,
+/// tokeninfo for the tokens it issued, Resource Manager testIamPermissions/getIamPolicy from a per-(account, project) grant table, Compute projects.get,
 /// and Cloud Storage (see FakeGoogleServer.Storage.cs); with injectable faults (any status and body, Retry-After,
 /// latency, dropped connections). Real wire formats only.
 /// </summary>
@@ -139,6 +139,12 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
             return;
         }
 
+        if (path == "/tokeninfo" && request.Method == "GET")
+        {
+            await TokenInfoAsync(context, request.Query["access_token"].ToString());
+            return;
+        }
+
         var account = Authenticate(request);
         if (account is null)
         {
@@ -248,6 +254,30 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
         _tokens[token] = verified.Email!;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(new JsonObject { ["access_token"] = token, ["expires_in"] = 3599, ["token_type"] = "Bearer" }.ToJsonString());
+    }
+
+    /// <summary>tokeninfo for tokens this server issued (their scopes include userinfo.email); invalid_token otherwise.</summary>
+    private async Task TokenInfoAsync(HttpContext context, string token)
+    {
+        if (token.Length == 0 || !_tokens.TryGetValue(token, out var account))
+        {
+            await WriteOAuthError(context, 400, "invalid_token", "Invalid Value");
+            return;
+        }
+
+        var client = "764086051850-" + ProjectNumber(account) + ".apps.googleusercontent.com";
+        await WriteJson(context, new JsonObject
+        {
+            ["azp"] = client,
+            ["aud"] = client,
+            ["sub"] = "1" + ProjectNumber(account) + ProjectNumber("sub:" + account),
+            ["scope"] = "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/cloud-platform",
+            ["exp"] = DateTimeOffset.UtcNow.AddSeconds(3599).ToUnixTimeSeconds().ToString(),
+            ["expires_in"] = "3599",
+            ["email"] = account,
+            ["email_verified"] = "true",
+            ["access_type"] = "offline",
+        });
     }
 
     private (string? Email, string? Error) VerifyAssertion(string jwt)

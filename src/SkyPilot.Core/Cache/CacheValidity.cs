@@ -19,7 +19,8 @@ namespace SkyPilot.Core.Cache
 
         private static string DescribeChange(CloudIdentity was, CloudIdentity now)
         {
-            if (!Same(was.Account, now.Account))
+            // An account that is not known yet (a user credential whose email tokeninfo has not told) is not a change of account.
+            if (was.Account != null && now.Account != null && !Same(was.Account, now.Account))
             {
                 return "account changed: " + Show(was.Account) + " → " + Show(now.Account);
             }

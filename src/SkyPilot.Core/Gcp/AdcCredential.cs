@@ -35,6 +35,12 @@ namespace SkyPilot.Core.Gcp
 
         public string? ProjectId { get; private set; }
 
+        /// <summary>
+        /// True for a usable credential file that names no account (user logins, federated credentials without an
+        /// impersonation URL): its account is learned from tokeninfo once and kept in <see cref="AdcAccountStore"/>.
+        /// </summary>
+        public bool AccountIsLearned => Content != null && ClientEmail is null && Type != ServiceAccount && ProblemStatus is null;
+
         public CheckStatus? ProblemStatus { get; private set; }
 
         public string? Problem { get; private set; }

@@ -63,22 +63,10 @@ namespace SkyPilot.Core.Gcp
 
         public static string MissingHint(IReadOnlyList<string> missing, CloudIdentity identity)
         {
-            var member = Member(identity);
+            var member = GcpMember.For(identity.Account);
             var roles = missing.Select(GcpPermissions.RoleFor).Distinct().OrderBy(r => r, StringComparer.Ordinal);
             var commands = roles.Select(role => "gcloud projects add-iam-policy-binding " + identity.Project + " --member=" + member + " --role=" + role);
             return string.Join("; ", commands) + " (see " + PermissionsDoc + ")";
-        }
-
-        private static string Member(CloudIdentity identity)
-        {
-            if (identity.Account is null)
-            {
-                return "MEMBER";
-            }
-
-            return identity.Account.EndsWith("gserviceaccount.com", StringComparison.OrdinalIgnoreCase)
-                ? "serviceAccount:" + identity.Account
-                : "user:" + identity.Account;
         }
 
         private static string ServiceTitle(string service)

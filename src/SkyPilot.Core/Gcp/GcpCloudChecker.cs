@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -17,6 +18,10 @@ namespace SkyPilot.Core.Gcp
     /// </summary>
     public sealed class GcpCloudChecker : ICloudChecker
     {
+        // Digests of credentials tokeninfo answered for with no email (no email scope) or refused: asking again would
+        // get the same answer, so each credential costs at most one tokeninfo request per process.
+        private static readonly ConcurrentDictionary<string, bool> Unlearnable = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+
         private readonly HttpClient _http;
         private readonly ISkyLog _log;
         private readonly Func<DateTimeOffset> _clock;
@@ -69,6 +74,7 @@ namespace SkyPilot.Core.Gcp
                 return build.All(e.Status, e.Message, e.Hint);
             }
 
+            var learnTask = LearnAccountAsync(environment, resolution, endpoints, settings, token, cancellationToken);
             var project = identity.Project!;
             var allPermissions = required.Values.SelectMany(p => p).Distinct().ToList();
             var iamTask = new ResourceManagerClient(rest, endpoints.BaseUrl(GoogleApi.ResourceManager))
@@ -76,8 +82,13 @@ namespace SkyPilot.Core.Gcp
             var computeTask = required.ContainsKey(Capability.Compute)
                 ? new ComputeClient(rest, endpoints.BaseUrl(GoogleApi.Compute)).GetProjectAsync(project, token, cancellationToken)
                 : Task.CompletedTask;
-            await WhenAllSettled(iamTask, computeTask).ConfigureAwait(false);
+            await WhenAllSettled(iamTask, computeTask, learnTask).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            if (learnTask.Status == TaskStatus.RanToCompletion && learnTask.Result is string learned)
+            {
+                identity = GcpIdentityResolver.WithLearnedAccount(identity, learned);
+                build = new ResultBuilder(identity, required, _clock, stopwatch);
+            }
 
             var computeFailure = computeTask.IsFaulted ? computeTask.Exception!.GetBaseException() : null;
             if (iamTask.IsFaulted)
@@ -114,6 +125,61 @@ namespace SkyPilot.Core.Gcp
 
             var detail = capability == Capability.Compute ? "; Compute Engine API enabled" : string.Empty;
             return build.One(capability, CheckStatus.Allowed, "all " + tested.Count + " required permissions held" + detail, null, missing);
+        }
+
+        /// <summary>
+        /// For a credential that names no account: asks tokeninfo once for the token's email and remembers it by
+        /// credential digest, so later resolutions know it locally. Never fails the check: any failure is a verbose
+        /// line and a null account.
+        /// </summary>
+        private async Task<string?> LearnAccountAsync(SkyEnvironment environment, GcpResolution resolution, GoogleEndpoints endpoints, HttpSettings settings, string token, CancellationToken cancellationToken)
+        {
+            var credential = resolution.Credential;
+            if (resolution.Identity.Account != null || !credential.AccountIsLearned)
+            {
+                return null;
+            }
+
+            var digest = AdcAccountStore.DigestOf(credential.Content!);
+            if (Unlearnable.ContainsKey(digest))
+            {
+                return null;
+            }
+
+            // One retry at most: the account is a nicety, and the permission calls run meanwhile.
+            var sender = new RetryingHttpSender(_http, settings.With(maxAttempts: Math.Min(settings.MaxAttempts, 2)), _log);
+            try
+            {
+                var info = await new TokenInfoClient(sender, endpoints.BaseUrl(GoogleApi.OAuth2)).GetAsync(token, cancellationToken).ConfigureAwait(false);
+                if (info.Email is null)
+                {
+                    Unlearnable[digest] = true;
+                    _log.Verbose("tokeninfo names no email for the " + credential.Type + " credential " + credential.Path + " (scopes: " + (info.Scope ?? "none") + "); its account stays unknown");
+                    return null;
+                }
+
+                if (!AdcAccountStore.For(environment).Remember(digest, info.Email, _clock()))
+                {
+                    _log.Verbose("could not remember the account of " + credential.Path + " in " + AdcAccountStore.For(environment).Path + "; tokeninfo will be asked again next time");
+                }
+
+                return info.Email;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (GoogleApiException e) when (e.Error.StatusCode >= 400 && e.Error.StatusCode < 500 && e.Error.StatusCode != 429)
+            {
+                Unlearnable[digest] = true;
+                _log.Verbose("tokeninfo refused the token of " + credential.Path + " (" + Redactor.Redact(e.Message) + "); its account stays unknown");
+                return null;
+            }
+            catch (Exception e)
+            {
+                _log.Verbose("tokeninfo failed for " + credential.Path + " (" + Redactor.Redact(e.Message) + "); its account stays unknown");
+                return null;
+            }
         }
 
         private static bool IsServiceDisabled(Exception? failure) => failure is GoogleApiException api && api.Error.IsServiceDisabled;

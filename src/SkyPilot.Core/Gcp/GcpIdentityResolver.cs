@@ -55,13 +55,10 @@ namespace SkyPilot.Core.Gcp
 
             var (resolvedProject, projectSource) = ResolveProject(env, project, gcloud, credential);
             var warnings = new List<string>();
-            var account = credential.ClientEmail;
-            if (account != null && gcloud.Account != null && !string.Equals(account, gcloud.Account, StringComparison.OrdinalIgnoreCase))
+            var account = credential.ClientEmail ?? StoredAccount(env, credential);
+            if (AccountMismatch(account, gcloud.Account) is string mismatch)
             {
-                warnings.Add(
-                    "gcloud's active account is " + gcloud.Account + " but the Application Default Credentials act as " + account +
-                    ": permissions are checked for " + account + ". Run 'gcloud auth application-default login' as " + gcloud.Account +
-                    ", or point GOOGLE_APPLICATION_CREDENTIALS at that account's key.");
+                warnings.Add(mismatch);
             }
 
             if (skyConfig.Warning != null)
@@ -82,7 +79,7 @@ namespace SkyPilot.Core.Gcp
                     CredentialType = credential.Type,
                     Configuration = gcloud.Name,
                     GcloudAccount = gcloud.Account,
-                    CanExpire = CanExpire(credential, account),
+                    CanExpire = CanExpire(credential, credential.ClientEmail),
                     CredentialDigest = credential.Content is null ? null : FingerprintBuilder.Digest(credential.Content, 12),
                     Fingerprint = Fingerprint(env, gcloud, credential, skyConfig, resolvedProject),
                     ProblemStatus = problemStatus,
@@ -95,6 +92,39 @@ namespace SkyPilot.Core.Gcp
                 gcloud,
                 skyConfig,
                 env);
+        }
+
+        /// <summary>
+        /// The identity with the account learned from tokeninfo for a credential that names none, and the warning
+        /// that gcloud's active account differs from it, if it does.
+        /// </summary>
+        internal static CloudIdentity WithLearnedAccount(CloudIdentity identity, string account)
+        {
+            var warnings = new List<string>(identity.Warnings);
+            if (AccountMismatch(account, identity.GcloudAccount) is string mismatch && !warnings.Contains(mismatch))
+            {
+                warnings.Insert(0, mismatch);
+            }
+
+            return identity with { Account = account, Warnings = warnings };
+        }
+
+        /// <summary>The account remembered for a credential file that names none; local (reads the store file only).</summary>
+        private static string? StoredAccount(SkyEnvironment env, AdcCredential credential)
+        {
+            return credential.AccountIsLearned ? AdcAccountStore.For(env).Find(AdcAccountStore.DigestOf(credential.Content!)) : null;
+        }
+
+        private static string? AccountMismatch(string? account, string? gcloudAccount)
+        {
+            if (account is null || gcloudAccount is null || string.Equals(account, gcloudAccount, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            return "gcloud's active account is " + gcloudAccount + " but the Application Default Credentials act as " + account +
+                ": permissions are checked for " + account + ". Run 'gcloud auth application-default login' as " + gcloudAccount +
+                ", or point GOOGLE_APPLICATION_CREDENTIALS at that account's key.";
         }
 
         private static (string?, string?) ResolveProject(SkyEnvironment env, string? explicitProject, GcloudConfiguration gcloud, AdcCredential credential)

@@ -7,6 +7,9 @@ namespace SkyPilot.Core.Gcp
         public static readonly GoogleApi Compute = new GoogleApi("compute", "https://compute.googleapis.com", "/compute/v1", "Compute Engine API");
         public static readonly GoogleApi Storage = new GoogleApi("storage", "https://storage.googleapis.com", "/storage/v1", "Cloud Storage API");
 
+        /// <summary>Google's OAuth 2.0 endpoints (tokeninfo); no version path.</summary>
+        public static readonly GoogleApi OAuth2 = new GoogleApi("oauth2", "https://oauth2.googleapis.com", string.Empty, "OAuth 2.0 API");
+
         private GoogleApi(string name, string defaultRoot, string versionPath, string title)
         {
             Name = name;

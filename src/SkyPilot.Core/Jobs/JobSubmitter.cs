@@ -228,7 +228,7 @@ namespace SkyPilot.Core.Jobs
                     Cloud = KnownClouds.Gcp,
                     Passed = missing.Count == 0,
                     Reason = missing.Count == 0 ? "object create/get/list held on the bucket" : "missing on the bucket: " + string.Join(", ", missing),
-                    Hint = missing.Count == 0 ? null : "gcloud storage buckets add-iam-policy-binding gs://" + staging.Bucket + " --member=" + Member(identity.Account) + " --role=roles/storage.objectAdmin",
+                    Hint = missing.Count == 0 ? null : "gcloud storage buckets add-iam-policy-binding gs://" + staging.Bucket + " --member=" + GcpMember.For(identity.Account) + " --role=roles/storage.objectAdmin",
                     MissingPermissions = missing,
                     Identity = identity,
                 };
@@ -243,15 +243,13 @@ namespace SkyPilot.Core.Jobs
             }
         }
 
-        private static string Member(string? account) => account is null ? "MEMBER" : account.EndsWith("gserviceaccount.com", StringComparison.OrdinalIgnoreCase) ? "serviceAccount:" + account : "user:" + account;
-
         /// <summary>
         /// A per-user bucket when <c>jobs.bucket</c> is not set, named like SkyPilot's (<c>skypilot-filemounts-&lt;user&gt;-&lt;user hash&gt;</c>)
         /// and stable across machines of the same user, so CI runners do not create a bucket per run.
         /// </summary>
         private static string DefaultBucketUri(SkyEnvironment environment)
         {
-            var user = Regex.Replace((environment.Get("USER") ?? environment.Get("USERNAME") ?? "user").ToLowerInvariant(), "[^a-z0-9-]", "-");
+            var user = Regex.Replace(SkyUser.Name(environment).ToLowerInvariant(), "[^a-z0-9-]", "-");
             return "gs://skypilot-filemounts-" + user + "-" + SkyUser.Id(environment);
         }
     }
