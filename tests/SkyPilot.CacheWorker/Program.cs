@@ -1,6 +1,8 @@
 // Worker processes for tests that need separate OS processes.
 //   SkyPilot.CacheWorker <cache-file> <worker-id> <writes>   interleaves writes and reads on a shared cache file
 //   SkyPilot.CacheWorker write-file <path>                    rewrites a credential file atomically forever (killed by the test)
+//   SkyPilot.CacheWorker fingerprint-key <text>               prints "ready", waits for a line on stdin, then prints the
+//                                                             keyed digest of <text> under SKYPILOT_PS_CACHE_DIR's key
 using SkyPilot.Core;
 using SkyPilot.Core.Cache;
 using SkyPilot.Core.Checks;
@@ -16,6 +18,19 @@ if (args[0] == "write-file")
         var marker = "v0.generation-" + n + "-";
         OwnerOnlyFile.WriteAtomically(args[1], marker + new string((char)('a' + (n % 26)), 256 * 1024) + "-end\n");
     }
+}
+
+if (args[0] == "fingerprint-key")
+{
+    // Warm up (JIT, RNG, file APIs) on a key of its own, so the processes of a test reach the shared key together.
+    var env = SkyEnvironment.FromProcess();
+    var warmup = Path.Combine(SkyStateDirectory.For(env), "warmup-" + Environment.ProcessId);
+    FingerprintKey.KeyedDigest(env.With((SkyStateDirectory.Variable, warmup)), args[1]);
+    Directory.Delete(warmup, recursive: true);
+    Console.WriteLine("ready");
+    Console.ReadLine();
+    Console.WriteLine(FingerprintKey.KeyedDigest(env, args[1], 64));
+    return 0;
 }
 
 var path = args[0];

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
 
 namespace SkyPilot.Core.Cache
 {
@@ -31,10 +30,9 @@ namespace SkyPilot.Core.Cache
 
         public static CacheSettings FromEnvironment(SkyEnvironment env)
         {
-            var directory = env.Get("SKYPILOT_PS_CACHE_DIR") is string dir ? env.ExpandHome(dir) : Path.Combine(env.HomeDirectory, ".sky");
             var settings = new CacheSettings
             {
-                FilePath = Path.Combine(directory, "powershell-check-cache.json"),
+                FilePath = SkyStateDirectory.File(env, "powershell-check-cache.json"),
                 Enabled = !string.Equals(env.Get("SKYPILOT_PS_CACHE"), "off", StringComparison.OrdinalIgnoreCase),
             };
             if (double.TryParse(env.Get("SKYPILOT_PS_CACHE_TTL_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) && minutes >= 0)

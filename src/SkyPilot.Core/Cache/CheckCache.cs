@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
 using SkyPilot.Core.Checks;
+using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Cache
 {
@@ -241,39 +242,20 @@ namespace SkyPilot.Core.Cache
             }
 
             var model = new CacheFileModel { Format = CacheFileModel.FormatName, Version = CacheFileModel.CurrentVersion, PermissionLists = lists, Entries = entries };
-            var temp = FilePath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
             try
             {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536))
-                using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+                // Streamed straight into the temp file; the cache holds no secrets, but owner-only does no harm.
+                OwnerOnlyFile.WriteAtomically(FilePath, stream =>
                 {
-                    Serializer.Serialize(writer, model);
-                }
-
-                if (File.Exists(FilePath))
-                {
-                    File.Replace(temp, FilePath, null);
-                }
-                else
-                {
-                    File.Move(temp, FilePath);
-                }
+                    using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 16384, leaveOpen: true))
+                    {
+                        Serializer.Serialize(writer, model);
+                    }
+                });
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 _log.Warning("check cache not updated: cannot write " + FilePath + " (" + e.Message + ")");
-                TryDelete(temp);
-            }
-        }
-
-        private static void TryDelete(string path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
             }
         }
     }

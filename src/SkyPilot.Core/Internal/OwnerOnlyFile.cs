@@ -6,59 +6,58 @@ using System.Text;
 namespace SkyPilot.Core.Internal
 {
     /// <summary>
-    /// Files only their owner may read: created with mode 0600 (directories 0700) on Unix, an owner-only ACL on Windows,
-    /// and replaced atomically (temp file in the same directory, then rename), so a crash never leaves a partial file.
+    /// Files only their owner may read, written atomically: the content goes to a temp file beside the target that no
+    /// other user can open at any moment of its life, is flushed to disk, and then takes the target's place in one
+    /// rename, so readers and crashes see the old file or the new one, never a partial one. Directories made for them
+    /// are 0700 on Unix.
+    /// <list type="bullet">
+    /// <item>Unix, net8.0: the temp file is created with mode 0600 (open(2) is given the mode) and renamed over the
+    /// target (rename(2) keeps the temp's mode, not the replaced file's).</item>
+    /// <item>Unix, netstandard2.0 (PowerShell 7.0–7.3), which cannot give open(2) a mode: the temp file is created inside
+    /// a private directory beside the target, made by mkdir(2) with mode 0700, chmod'ed to 0600 before anything is
+    /// written, and renamed into place; the directory is then removed. Until the rename no other user can reach it.</item>
+    /// <item>Windows, net8.0: the temp file gets an owner-only ACL before anything is written (no other process can open
+    /// it meanwhile: it is opened with no sharing), and is moved over the target with MoveFileEx, which keeps the temp's
+    /// ACL, not the replaced file's.</item>
+    /// <item>Windows, netstandard2.0 (Windows PowerShell 5.1, PowerShell 7.0–7.3) — a known limitation: no ACL is set.
+    /// A new file gets the ACL its directory passes on (for a folder in the user profile: the user, SYSTEM and
+    /// Administrators), and an existing file is replaced with File.Replace (ReplaceFile), which keeps the replaced file's
+    /// ACL, whatever it is. Setting one needs the System.IO.FileSystem.AccessControl package, whose netstandard2.0 runtime
+    /// assembly only throws PlatformNotSupportedException; the module's Dependencies/netstandard2.0 folder would have to
+    /// ship its Windows (runtimes/win or net461) assemblies instead.</item>
+    /// </list>
+    /// libc is called only on Unix.
     /// </summary>
     internal static class OwnerOnlyFile
     {
-        /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
+        private const int OwnerOnlyFileMode = 0x180; // 0600
+        private const int OwnerOnlyDirectoryMode = 0x1C0; // 0700
+        private const int BufferSize = 65536;
+
+        /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/> (UTF-8, no BOM).</summary>
         public static void WriteAtomically(string path, string content)
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            EnsureDirectory(directory);
-            var temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
-            try
-            {
-                using (var stream = CreateOwnerOnly(temp))
-                {
-                    var bytes = new UTF8Encoding(false).GetBytes(content);
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(true);
-                }
-
-                if (File.Exists(path))
-                {
-                    File.Replace(temp, path, null);
-                }
-                else
-                {
-                    File.Move(temp, path);
-                }
-            }
-            catch
-            {
-                TryDelete(temp);
-                throw;
-            }
+            var bytes = new UTF8Encoding(false).GetBytes(content);
+            WriteAtomically(path, stream => stream.Write(bytes, 0, bytes.Length));
         }
 
-        /// <summary>Creates the file only if it does not exist yet; false when it already existed.</summary>
-        public static bool TryCreateNew(string path, byte[] content)
+        /// <summary>
+        /// Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given
+        /// (buffered; flushed to disk afterwards; it may be left open or disposed, e.g. by a writer wrapped around it).
+        /// </summary>
+        public static void WriteAtomically(string path, Action<Stream> write)
         {
-            EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            try
-            {
-                using (var stream = CreateOwnerOnly(path))
-                {
-                    stream.Write(content, 0, content.Length);
-                }
+            Write(path, write, overwrite: true);
+        }
 
-                return true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                return false;
-            }
+        /// <summary>
+        /// Creates <paramref name="path"/> with <paramref name="content"/>, atomically, only if it does not exist yet:
+        /// false, with the file untouched, when it already exists (another process won a race). A reader never sees the
+        /// file partially written.
+        /// </summary>
+        public static bool TryCreateAtomically(string path, byte[] content)
+        {
+            return Write(path, stream => stream.Write(content, 0, content.Length), overwrite: false);
         }
 
         public static void EnsureDirectory(string directory)
@@ -69,12 +68,50 @@ namespace SkyPilot.Core.Internal
             }
 
             Directory.CreateDirectory(directory);
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            if (!IsWindows)
             {
-                SetUnixMode(directory, 0x1C0); // 0700
+                SetUnixMode(directory, OwnerOnlyDirectoryMode);
             }
         }
 
+        private static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+
+        private static bool Write(string path, Action<Stream> write, bool overwrite)
+        {
+            var target = Path.GetFullPath(path);
+            var directory = Path.GetDirectoryName(target)!;
+            EnsureDirectory(directory);
+            var staging = StagingFile.Create(directory, Path.GetFileName(target));
+            try
+            {
+                using (var stream = CreateOwnerOnly(staging.Path))
+                {
+                    write(stream);
+                    if (stream.CanWrite)
+                    {
+                        stream.Flush(flushToDisk: true);
+                    }
+                    else
+                    {
+                        FlushToDisk(staging.Path); // a writer wrapped around the stream closed it
+                    }
+                }
+
+                if (overwrite)
+                {
+                    Replace(staging.Path, target);
+                    return true;
+                }
+
+                return TryPlaceNew(staging.Path, target);
+            }
+            finally
+            {
+                staging.Clean();
+            }
+        }
+
+        /// <summary>Creates the file, owner-only before a byte is written; the stream is disposed if that fails.</summary>
         private static FileStream CreateOwnerOnly(string path)
         {
 #if NET8_0_OR_GREATER
@@ -85,22 +122,109 @@ namespace SkyPilot.Core.Internal
                     Mode = FileMode.CreateNew,
                     Access = FileAccess.Write,
                     Share = FileShare.None,
+                    BufferSize = BufferSize,
                     UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 });
             }
 
-            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            WindowsOwnerOnlyAcl.Apply(new FileInfo(path));
-            return stream;
-#else
-            var created = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
+            try
             {
-                SetUnixMode(path, 0x180); // 0600, set before any content is written
+                WindowsOwnerOnlyAcl.Apply(new FileInfo(path));
+                return stream;
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+#else
+            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
+            try
+            {
+                if (!IsWindows)
+                {
+                    // Created with the umask's mode, but inside the private directory no one else can reach.
+                    SetUnixMode(path, OwnerOnlyFileMode);
+                }
+
+                return stream;
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+#endif
+        }
+
+        private static void FlushToDisk(string path)
+        {
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
+            {
+                stream.Flush(flushToDisk: true);
+            }
+        }
+
+        /// <summary>Renames <paramref name="temp"/> over <paramref name="target"/> in one step.</summary>
+        private static void Replace(string temp, string target)
+        {
+#if NET8_0_OR_GREATER
+            // rename(2) on Unix, MoveFileEx(MOVEFILE_REPLACE_EXISTING) on Windows: the temp's mode or ACL is what stays.
+            File.Move(temp, target, overwrite: true);
+#else
+            if (!IsWindows)
+            {
+                if (Libc.rename(temp, target) != 0)
+                {
+                    throw Libc.Failure("rename " + temp + " to " + target);
+                }
+
+                return;
             }
 
-            return created;
+            // Windows PowerShell 5.1: ReplaceFile keeps the replaced file's ACL (see the class comment).
+            if (File.Exists(target))
+            {
+                File.Replace(temp, target, null);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
 #endif
+        }
+
+        /// <summary>Moves <paramref name="temp"/> to <paramref name="target"/> unless the target exists: false then.</summary>
+        private static bool TryPlaceNew(string temp, string target)
+        {
+            if (!IsWindows)
+            {
+                // link(2) fails with EEXIST instead of replacing; File.Move checks first and renames, which two processes
+                // can both pass. The temp name is removed afterwards (StagingFile.Clean).
+                if (Libc.link(temp, target) == 0)
+                {
+                    return true;
+                }
+
+                var errno = Marshal.GetLastWin32Error();
+                if (errno == Libc.EEXIST)
+                {
+                    return false;
+                }
+
+                // A file system without hard links: the check-then-rename of File.Move is the best left.
+            }
+
+            try
+            {
+                File.Move(temp, target); // MoveFileEx without MOVEFILE_REPLACE_EXISTING on Windows: atomic, fails if it exists
+                return true;
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                return false;
+            }
         }
 
         private static void SetUnixMode(string path, int mode)
@@ -111,17 +235,12 @@ namespace SkyPilot.Core.Internal
                 File.SetUnixFileMode(path, (UnixFileMode)mode);
             }
 #else
-            if (chmod(path, mode) != 0)
+            if (Libc.chmod(path, mode) != 0)
             {
-                throw new IOException("chmod " + Convert.ToString(mode, 8) + " failed for " + path);
+                throw Libc.Failure("chmod " + Convert.ToString(mode, 8) + " " + path);
             }
 #endif
         }
-
-#if !NET8_0_OR_GREATER
-        [DllImport("libc", SetLastError = true)]
-        private static extern int chmod(string path, int mode);
-#endif
 
         private static void TryDelete(string path)
         {
@@ -131,6 +250,101 @@ namespace SkyPilot.Core.Internal
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
+            }
+        }
+
+        /// <summary>Where a write is staged: a temp file beside the target, or in a private directory beside it.</summary>
+        private sealed class StagingFile
+        {
+            private readonly string? _privateDirectory;
+
+            private StagingFile(string path, string? privateDirectory)
+            {
+                Path = path;
+                _privateDirectory = privateDirectory;
+            }
+
+            public string Path { get; }
+
+            public static StagingFile Create(string directory, string name)
+            {
+                var unique = System.IO.Path.Combine(directory, "." + name + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+#if !NET8_0_OR_GREATER
+                if (!IsWindows)
+                {
+                    // mkdir(2) applies the mode itself (less the umask) and fails if the name exists: no window, no squatting.
+                    if (Libc.mkdir(unique, OwnerOnlyDirectoryMode) != 0)
+                    {
+                        throw Libc.Failure("mkdir " + unique);
+                    }
+
+                    try
+                    {
+                        SetUnixMode(unique, OwnerOnlyDirectoryMode); // a umask may have taken the owner's own bits
+                    }
+                    catch
+                    {
+                        TryRemoveDirectory(unique);
+                        throw;
+                    }
+
+                    return new StagingFile(System.IO.Path.Combine(unique, name), unique);
+                }
+#endif
+                return new StagingFile(unique, null);
+            }
+
+            /// <summary>Removes what is left (nothing after a successful rename), never throwing.</summary>
+            public void Clean()
+            {
+                TryDelete(Path);
+                if (_privateDirectory != null)
+                {
+                    TryRemoveDirectory(_privateDirectory);
+                }
+            }
+
+            private static void TryRemoveDirectory(string path)
+            {
+                try
+                {
+                    Directory.Delete(path, recursive: false);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        /// <summary>libc, called only on Unix (never on Windows, which has none).</summary>
+        private static class Libc
+        {
+            /// <summary>"File exists": 17 on Linux, macOS and the BSDs.</summary>
+            public const int EEXIST = 17;
+
+            private const int EPERM = 1;
+            private const int EACCES = 13;
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int link(string existingPath, string newPath);
+
+#if !NET8_0_OR_GREATER
+            [DllImport("libc", SetLastError = true)]
+            public static extern int chmod(string path, int mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int mkdir(string path, int mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int rename(string oldPath, string newPath);
+#endif
+
+            /// <summary>The exception for a failed call, read from errno right after it.</summary>
+            public static Exception Failure(string what)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                var message = what + " failed (errno " + errno + ")";
+                return errno == EPERM || errno == EACCES ? new UnauthorizedAccessException(message) : new IOException(message);
             }
         }
     }
