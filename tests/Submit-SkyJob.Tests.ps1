@@ -40,8 +40,10 @@ Describe 'Submit-SkyJob' {
         $failure[0].ErrorDetails.RecommendedAction | Should -Match 'roles/compute.admin'
     }
 
-    It 'fails the step when the job fails, with -Wait' {
-        { Submit-SkyJob ./task.yaml -Wait -ErrorAction Stop } | Should -Not -Throw
+    It 'waits for the job to end with -Wait' {
+        $job = Submit-SkyJob ./task.yaml -Wait -ErrorAction Stop
+        $job.Status | Should -Be 'SUCCEEDED'
+        $job.IsTerminal | Should -BeTrue
     }
 
     It 'reports a malformed task with its line' {
