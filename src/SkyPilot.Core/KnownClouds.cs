@@ -25,6 +25,10 @@ namespace SkyPilot.Core
             return Display.Keys.FirstOrDefault(k => string.Equals(k, trimmed, StringComparison.OrdinalIgnoreCase));
         }
 
+        /// <summary>Canonical names of validated user input (unknown names dropped), without repeats; null stays null.</summary>
+        public static string[]? Normalize(IEnumerable<string>? names) =>
+            names?.Select(Normalize).Where(n => n != null).Select(n => n!).Distinct().ToArray();
+
         public static string DisplayName(string cloud) => Display.TryGetValue(cloud, out var display) ? display : cloud;
     }
 }

@@ -3,7 +3,7 @@ using System;
 namespace SkyPilot.Core.Api
 {
     /// <summary>A managed job as the API server's job queue reports it (fields are optional across server versions).</summary>
-    public sealed class ManagedJob
+    public sealed record ManagedJob
     {
         public long JobId { get; init; }
 

@@ -5,7 +5,7 @@ using SkyPilot.Core.Identity;
 namespace SkyPilot.Core.Checks
 {
     /// <summary>The result of checking one capability of one cloud for one identity.</summary>
-    public sealed class CapabilityResult
+    public sealed record CapabilityResult
     {
         public string Cloud { get; init; } = string.Empty;
 
@@ -33,24 +33,6 @@ namespace SkyPilot.Core.Checks
         public DateTimeOffset CheckedAt { get; init; }
 
         public TimeSpan Duration { get; init; }
-
-        /// <summary>A copy attributed to <paramref name="identity"/> (same fingerprint; current warnings).</summary>
-        public CapabilityResult WithIdentity(CloudIdentity identity)
-        {
-            return new CapabilityResult
-            {
-                Cloud = Cloud,
-                Capability = Capability,
-                Status = Status,
-                PermissionsTested = PermissionsTested,
-                MissingPermissions = MissingPermissions,
-                Reason = Reason,
-                Hint = Hint,
-                Identity = identity,
-                CheckedAt = CheckedAt,
-                Duration = Duration,
-            };
-        }
 
         public override string ToString() => Cloud + " " + Capability.ToString().ToLowerInvariant() + ": " + (Allowed ? "enabled" : "disabled (" + Reason + ")");
     }

@@ -48,7 +48,7 @@ namespace SkyPilot.Core.Checks
         public CheckCache? Cache => _cache;
 
         /// <summary>The active identity of one cloud, from local files and environment only.</summary>
-        public CloudIdentity ResolveIdentity(string cloud, SkyEnvironment environment) => Checker(cloud).ResolveIdentity(environment);
+        public CloudIdentity ResolveIdentity(string cloud, SkyEnvironment environment) => Checker(cloud).Resolve(environment).Identity;
 
         /// <summary>
         /// Checks the given clouds (all when null) for the given capabilities (both when null), in parallel.
@@ -83,14 +83,16 @@ namespace SkyPilot.Core.Checks
             CancellationToken cancellationToken)
         {
             var capabilities = requested.Where(checker.SupportedCapabilities.Contains).ToList();
+            ResolvedCloud? resolved = null;
             CloudIdentity identity;
             try
             {
-                identity = checker.ResolveIdentity(environment);
+                resolved = checker.Resolve(environment);
+                identity = resolved.Identity;
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
-                identity = new CloudIdentity { Cloud = checker.Cloud, ProblemStatus = CheckStatus.ConfigurationError, Problem = e.Message, ResolvedAt = _clock() };
+                identity = new CloudIdentity { Cloud = checker.Cloud, ProblemStatus = CheckStatus.ConfigurationError, Problem = e.Message, Hint = "Fix the configuration named in the problem, then retry.", ResolvedAt = _clock() };
             }
 
             var now = _clock();
@@ -102,7 +104,7 @@ namespace SkyPilot.Core.Checks
                     var hit = snapshot.Find(identity, capability, now);
                     if (hit != null)
                     {
-                        cached.Add(hit.WithIdentity(identity));
+                        cached.Add(hit with { Identity = identity });
                     }
                 }
             }
@@ -110,7 +112,9 @@ namespace SkyPilot.Core.Checks
             var missing = capabilities.Where(c => cached.All(r => r.Capability != c)).ToList();
             var checkedNow = missing.Count == 0
                 ? Array.Empty<CapabilityResult>()
-                : await CheckIsolatedAsync(checker, environment, missing, identity, cancellationToken).ConfigureAwait(false);
+                : resolved is null
+                    ? Failed(checker, missing, identity, identity.Problem!, local: true)
+                    : await CheckIsolatedAsync(checker, resolved, missing, cancellationToken).ConfigureAwait(false);
             var all = cached.Concat(checkedNow).ToList();
             return new CloudCheckResult
             {
@@ -125,26 +129,31 @@ namespace SkyPilot.Core.Checks
 
         /// <summary>One cloud's unexpected failure becomes its result: it never takes the other clouds' results with it.</summary>
         private async Task<IReadOnlyList<CapabilityResult>> CheckIsolatedAsync(
-            ICloudChecker checker, SkyEnvironment environment, IReadOnlyList<Capability> capabilities, CloudIdentity identity, CancellationToken cancellationToken)
+            ICloudChecker checker, ResolvedCloud resolved, IReadOnlyList<Capability> capabilities, CancellationToken cancellationToken)
         {
             try
             {
-                return await checker.CheckAsync(environment, capabilities, cancellationToken).ConfigureAwait(false);
+                return await checker.CheckAsync(resolved, capabilities, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
                 var local = e is ArgumentException || e is FormatException || e is System.IO.IOException || e is UnauthorizedAccessException;
-                return capabilities.Select(c => new CapabilityResult
-                {
-                    Cloud = checker.Cloud,
-                    Capability = c,
-                    Status = local ? CheckStatus.ConfigurationError : CheckStatus.Unreachable,
-                    Reason = "the " + KnownClouds.DisplayName(checker.Cloud) + " check failed: " + Http.Redactor.Redact(e.Message),
-                    Hint = local ? "Fix the configuration named in the reason, then retry." : "Retry; run with -Debug to see the calls that were made.",
-                    Identity = identity,
-                    CheckedAt = _clock(),
-                }).ToList();
+                return Failed(checker, capabilities, resolved.Identity, Http.Redactor.Redact(e.Message), local);
             }
+        }
+
+        private IReadOnlyList<CapabilityResult> Failed(ICloudChecker checker, IReadOnlyList<Capability> capabilities, CloudIdentity identity, string problem, bool local)
+        {
+            return capabilities.Select(c => new CapabilityResult
+            {
+                Cloud = checker.Cloud,
+                Capability = c,
+                Status = local ? CheckStatus.ConfigurationError : CheckStatus.Unreachable,
+                Reason = "the " + KnownClouds.DisplayName(checker.Cloud) + " check failed: " + problem,
+                Hint = local ? "Fix the configuration named in the reason, then retry." : "Retry; run with -Debug to see the calls that were made.",
+                Identity = identity,
+                CheckedAt = _clock(),
+            }).ToList();
         }
 
         private ICloudChecker Checker(string cloud)

@@ -14,9 +14,9 @@ namespace SkyPilot.Core.Checks
         IReadOnlyList<Capability> SupportedCapabilities { get; }
 
         /// <summary>Resolves the active identity from local files and environment only: no network.</summary>
-        CloudIdentity ResolveIdentity(SkyEnvironment environment);
+        ResolvedCloud Resolve(SkyEnvironment environment);
 
-        /// <summary>Checks the requested capabilities for the identity resolved from <paramref name="environment"/>.</summary>
-        Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken);
+        /// <summary>Checks the requested capabilities for an identity resolved by <see cref="Resolve"/>.</summary>
+        Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken);
     }
 }

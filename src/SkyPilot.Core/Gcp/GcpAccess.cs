@@ -26,6 +26,10 @@ namespace SkyPilot.Core.Gcp
             return new GcpAccess(GcpIdentityResolver.ResolveDetailed(environment), HttpSettings.FromEnvironment(environment));
         }
 
+        /// <summary>A Cloud Storage client for this identity at the configured storage endpoint.</summary>
+        public Storage.GcsClient Storage(System.Net.Http.HttpClient http, ISkyLog log) =>
+            new Storage.GcsClient(http, Settings, log, Endpoints.Root(GoogleApi.Storage), TokenSource());
+
         public Func<CancellationToken, Task<string>> TokenSource()
         {
             var tokens = new GoogleAuthTokenSource(Settings);

@@ -44,12 +44,23 @@ namespace SkyPilot.Core.Gcp
 
         public IReadOnlyList<Capability> SupportedCapabilities { get; } = new[] { Capability.Compute, Capability.Storage };
 
-        public CloudIdentity ResolveIdentity(SkyEnvironment environment) => GcpIdentityResolver.ResolveDetailed(environment, now: _clock()).Identity;
+        public ResolvedCloud Resolve(SkyEnvironment environment)
+        {
+            var resolution = GcpIdentityResolver.ResolveDetailed(environment, now: _clock());
+            return new ResolvedCloud(resolution.Identity, environment, resolution);
+        }
 
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        public CloudIdentity ResolveIdentity(SkyEnvironment environment) => Resolve(environment).Identity;
+
+        /// <summary>Resolves the identity now and checks it.</summary>
+        public Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken) =>
+            CheckAsync(Resolve(environment), capabilities, cancellationToken);
+
+        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             var stopwatch = Stopwatch.StartNew();
-            var resolution = GcpIdentityResolver.ResolveDetailed(environment, now: _clock());
+            var environment = resolved.Environment;
+            var resolution = (GcpResolution)resolved.State!;
             var identity = resolution.Identity;
             var required = capabilities.Distinct().ToDictionary(c => c, c => GcpPermissions.For(c, resolution.SkyConfig));
             var build = new ResultBuilder(identity, required, _clock, stopwatch);

@@ -136,20 +136,11 @@ namespace SkyPilot.Core.Jobs
                 _log.Verbose("Could not read the new job's status: " + e.Message);
             }
 
-            return new ManagedJob
+            var submitted = new ManagedJob { JobId = launched.JobId, Name = jobName, SubmittedAt = DateTimeOffset.UtcNow };
+            return (queued ?? submitted) with
             {
-                JobId = launched.JobId,
                 Name = queued?.Name ?? jobName,
-                TaskName = queued?.TaskName,
-                Status = queued?.Status ?? ManagedJobStatus.Pending,
-                FailureReason = queued?.FailureReason,
-                Infra = queued?.Infra,
-                Cloud = queued?.Cloud,
-                Region = queued?.Region,
-                Resources = queued?.Resources,
-                SubmittedAt = queued?.SubmittedAt ?? DateTimeOffset.UtcNow,
-                User = queued?.User,
-                Workspace = queued?.Workspace,
+                SubmittedAt = queued?.SubmittedAt ?? submitted.SubmittedAt,
                 RequestId = launched.RequestId,
                 Endpoint = plan.Endpoint.ToString(),
                 BucketPrefix = plan.Staging is null || plan.Staging.IsEmpty ? null : plan.Staging.JobPrefixUri,
@@ -211,7 +202,7 @@ namespace SkyPilot.Core.Jobs
             var access = GcpAccess.For(environment);
             var identity = access.Resolution.Identity;
             var requirement = "object access to gs://" + staging.Bucket;
-            var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
+            var gcs = access.Storage(_http, _log);
             try
             {
                 var held = await gcs.TestBucketPermissionsAsync(staging.Bucket, BucketObjectPermissions, cancellationToken).ConfigureAwait(false);

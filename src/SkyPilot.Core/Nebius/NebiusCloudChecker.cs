@@ -43,12 +43,24 @@ namespace SkyPilot.Core.Nebius
 
         public IReadOnlyList<Capability> SupportedCapabilities { get; } = new[] { Capability.Compute, Capability.Storage };
 
-        public CloudIdentity ResolveIdentity(SkyEnvironment environment) => NebiusIdentityResolver.Resolve(environment, _clock()).Identity;
+        public ResolvedCloud Resolve(SkyEnvironment environment)
+        {
+            var (identity, state, _) = NebiusIdentityResolver.Resolve(environment, _clock());
+            return new ResolvedCloud(identity, environment, state);
+        }
 
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        public CloudIdentity ResolveIdentity(SkyEnvironment environment) => Resolve(environment).Identity;
+
+        /// <summary>Reads the credential files now and checks them.</summary>
+        public Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken) =>
+            CheckAsync(Resolve(environment), capabilities, cancellationToken);
+
+        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             var stopwatch = Stopwatch.StartNew();
-            var (identity, state, _) = NebiusIdentityResolver.Resolve(environment, _clock());
+            var environment = resolved.Environment;
+            var identity = resolved.Identity;
+            var state = (NebiusLocalState)resolved.State!;
             var results = new List<CapabilityResult>();
             if (capabilities.Contains(Capability.Compute))
             {
@@ -70,7 +82,7 @@ namespace SkyPilot.Core.Nebius
             }
 
             // Every result carries the identity as finally known (the account learned from the profile call).
-            return results.Select(r => r.WithIdentity(identity)).ToList();
+            return results.Select(r => r with { Identity = identity }).ToList();
         }
 
         private async Task<(CheckStatus, string, string?, string?)> CheckComputeAsync(SkyEnvironment environment, CloudIdentity identity, NebiusLocalState state, CancellationToken cancellationToken)

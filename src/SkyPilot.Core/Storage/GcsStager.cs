@@ -37,7 +37,7 @@ namespace SkyPilot.Core.Storage
         public async Task<int> StageAsync(StagingPlan staging, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
         {
             var access = GcpAccess.For(environment);
-            var gcs = new GcsClient(_http, access.Settings, _log, access.Endpoints.Root(GoogleApi.Storage), access.TokenSource());
+            var gcs = access.Storage(_http, _log);
             if (await gcs.TestBucketPermissionsAsync(staging.Bucket, ObjectPermissions, cancellationToken).ConfigureAwait(false) is null)
             {
                 _log.Verbose("Creating bucket gs://" + staging.Bucket + " in project " + access.Resolution.Identity.Project);

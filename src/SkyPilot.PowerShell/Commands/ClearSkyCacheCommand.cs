@@ -49,7 +49,7 @@ namespace SkyPilot.PowerShell.Commands
             var environment = SkyEnvironment.FromProcess();
             var settings = CacheSettings.FromEnvironment(environment);
             var cache = new CheckCache(settings, Log);
-            var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).ToArray();
+            var clouds = KnownClouds.Normalize(Cloud);
             var candidates = cache.Read().Entries.Where(e =>
                 (clouds is null || clouds.Contains(e.Cloud))
                 && (Capability is null || Capability.Contains(e.Capability))

@@ -34,7 +34,7 @@ namespace SkyPilot.PowerShell.Commands
             }
 
             sink.WriteVerbose("Reading " + service.Cache.FilePath);
-            var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).ToArray();
+            var clouds = KnownClouds.Normalize(Cloud);
             var entries = service.Cache.Read().Validate(
                 cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
                 DateTimeOffset.UtcNow);

@@ -26,7 +26,7 @@ namespace SkyPilot.PowerShell.Commands
         {
             var environment = SkyEnvironment.FromProcess();
             var service = CloudCheckService.CreateDefault(environment, Log);
-            foreach (var cloud in Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct() ?? service.Clouds)
+            foreach (var cloud in KnownClouds.Normalize(Cloud) ?? service.Clouds)
             {
                 var identity = service.ResolveIdentity(cloud, environment);
                 foreach (var warning in identity.Warnings)

@@ -40,7 +40,7 @@ namespace SkyPilot.PowerShell.Commands
         {
             var environment = SkyEnvironment.FromProcess();
             var service = CloudCheckService.CreateDefault(environment, Log);
-            var clouds = Cloud?.Select(c => KnownClouds.Normalize(c)!).Distinct().ToArray();
+            var clouds = KnownClouds.Normalize(Cloud);
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
             var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, RefreshRequested, ct), cancellationToken);
             foreach (var result in results)

@@ -66,24 +66,11 @@ namespace SkyPilot.PowerShell.Infrastructure
             return job;
         }
 
-        private static ManagedJob Merge(ManagedJob fresh, ManagedJob known) => new ManagedJob
+        /// <summary>The queue's view of the job, keeping what only this submission knows.</summary>
+        private static ManagedJob Merge(ManagedJob fresh, ManagedJob known) => fresh with
         {
-            JobId = fresh.JobId,
             Name = fresh.Name ?? known.Name,
-            TaskName = fresh.TaskName,
-            Status = fresh.Status,
-            FailureReason = fresh.FailureReason,
-            Infra = fresh.Infra,
-            Cloud = fresh.Cloud,
-            Region = fresh.Region,
-            Resources = fresh.Resources,
-            RecoveryCount = fresh.RecoveryCount,
-            User = fresh.User,
-            Workspace = fresh.Workspace,
             SubmittedAt = fresh.SubmittedAt ?? known.SubmittedAt,
-            StartedAt = fresh.StartedAt,
-            EndedAt = fresh.EndedAt,
-            Duration = fresh.Duration,
             RequestId = known.RequestId,
             Endpoint = known.Endpoint,
             BucketPrefix = known.BucketPrefix,
