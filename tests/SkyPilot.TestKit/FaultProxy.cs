@@ -64,7 +64,7 @@ public sealed class FaultProxy : IAsyncDisposable
         return proxy;
     }
 
-    /// <summary>The next request with this method and path (no query) gets <paramref name="fault"/>.</summary>
+    /// <summary>The next request with this method and path gets <paramref name="fault"/>; a path with a query must match the whole target.</summary>
     public FaultProxy Inject(string method, string path, ProxyFault fault)
     {
         lock (_faults)
@@ -75,11 +75,12 @@ public sealed class FaultProxy : IAsyncDisposable
         return this;
     }
 
-    private ProxyFault? TakeFault(string method, string path)
+    private ProxyFault? TakeFault(string method, string target)
     {
+        var path = target.Split('?')[0];
         lock (_faults)
         {
-            var index = _faults.FindIndex(f => string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase) && f.Path == path);
+            var index = _faults.FindIndex(f => string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase) && (f.Path == path || f.Path == target));
             if (index < 0)
             {
                 return null;
@@ -117,7 +118,7 @@ public sealed class FaultProxy : IAsyncDisposable
             using var stream = new NetworkStream(socket, ownsSocket: false);
             var (method, target, headers, body) = await ReadRequestAsync(stream);
             var path = target.Split('?')[0];
-            var fault = TakeFault(method, path);
+            var fault = TakeFault(method, target);
             lock (_events)
             {
                 _events.Add(method + " " + path + ": " + (fault?.GetType().Name ?? "forwarded"));
