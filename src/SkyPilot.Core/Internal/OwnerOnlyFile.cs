@@ -74,6 +74,28 @@ namespace SkyPilot.Core.Internal
             }
         }
 
+        /// <summary>
+        /// Takes group and other users' access away from an existing directory on Unix (0700), e.g. a credentials
+        /// directory another tool created 0755. False when it could not be changed (not the owner).
+        /// </summary>
+        public static bool RestrictDirectory(string directory)
+        {
+            if (IsWindows)
+            {
+                return true;
+            }
+
+            try
+            {
+                SetUnixMode(directory, OwnerOnlyDirectoryMode);
+                return true;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
         private static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         private static bool Write(string path, Action<Stream> write, bool overwrite)

@@ -84,7 +84,8 @@ namespace SkyPilot.Core.Nebius
         {
             try
             {
-                return path + "|" + FingerprintKey.KeyedDigest(env, System.IO.File.ReadAllText(path));
+                var bytes = Internal.SmallFile.TryRead(path);
+                return bytes is null ? path + "|<missing>" : path + "|" + FingerprintKey.KeyedDigest(env, System.Text.Encoding.UTF8.GetString(bytes));
             }
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
             {
