@@ -33,7 +33,7 @@ namespace SkyPilot.Core.Checks
         public static CloudCheckService CreateDefault(SkyEnvironment environment, ISkyLog log, HttpClient? http = null, Func<DateTimeOffset>? clock = null)
         {
             http = http ?? SharedHttpClient.Instance;
-            var settings = CacheSettings.FromEnvironment(environment);
+            var settings = CacheSettings.FromEnvironment(environment, log);
             var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
             var checkers = new ICloudChecker[]
             {

@@ -43,7 +43,7 @@ namespace SkyPilot.Core.Config
             byte[]? content;
             try
             {
-                content = Identity.FingerprintBuilder.TryReadFile(path);
+                content = Internal.SmallFile.TryRead(path, Internal.BoundedYaml.MaxLength);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -57,8 +57,7 @@ namespace SkyPilot.Core.Config
 
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+                var stream = Internal.BoundedYaml.Load(Encoding.UTF8.GetString(content));
                 var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
                 return new SkyConfig(path, content, root);
             }
