@@ -209,6 +209,9 @@ namespace SkyPilot.Core.Kubernetes
             };
         }
 
+        private static string CanIArguments(string name) =>
+            KubernetesPermissions.Required.FirstOrDefault(a => a.Name == name)?.CanIArguments ?? name;
+
         private static HttpSettings Settings(SkyEnvironment env)
         {
             var settings = HttpSettings.FromEnvironment(env);

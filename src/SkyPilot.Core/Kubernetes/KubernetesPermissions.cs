@@ -19,8 +19,11 @@ namespace SkyPilot.Core.Kubernetes
 
         public string? Subresource { get; }
 
-        /// <summary>E.g. <c>create pods/exec</c>, as <c>kubectl auth can-i</c> takes it.</summary>
+        /// <summary>E.g. <c>create pods/exec</c>, with the resource as a Role's rules name it.</summary>
         public string Name => Verb + " " + Resource + (Subresource is null ? string.Empty : "/" + Subresource);
+
+        /// <summary>The <c>kubectl auth can-i</c> arguments that ask for it (a subresource needs <c>--subresource</c>).</summary>
+        public string CanIArguments => Verb + " " + Resource + (Subresource is null ? string.Empty : " --subresource=" + Subresource);
     }
 
     /// <summary>
