@@ -7,11 +7,13 @@ namespace SkyPilot.Core
     /// <summary>The clouds this module can check, by canonical name.</summary>
     public static class KnownClouds
     {
+        public const string Aws = "aws";
         public const string Gcp = "gcp";
         public const string Nebius = "nebius";
 
         private static readonly Dictionary<string, string> Display = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
+            [Aws] = "AWS",
             [Gcp] = "GCP",
             [Nebius] = "Nebius",
         };

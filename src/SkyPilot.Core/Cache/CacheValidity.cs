@@ -19,6 +19,11 @@ namespace SkyPilot.Core.Cache
 
         private static string DescribeChange(CloudIdentity was, CloudIdentity now)
         {
+            if (was.Cloud == KnownClouds.Aws && !Same(was.Configuration, now.Configuration))
+            {
+                return "profile changed: " + Show(was.Configuration) + " → " + Show(now.Configuration);
+            }
+
             // An account that is not known yet (a user credential whose email tokeninfo has not told) is not a change of account.
             if (was.Account != null && now.Account != null && !Same(was.Account, now.Account))
             {
