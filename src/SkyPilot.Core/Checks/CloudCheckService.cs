@@ -37,6 +37,7 @@ namespace SkyPilot.Core.Checks
             var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
             var checkers = new ICloudChecker[]
             {
+                new Aws.AwsCloudChecker(http, log, clock),
                 new GcpCloudChecker(http, log, clock),
                 new Nebius.NebiusCloudChecker(Nebius.NebiusCloudChecker.DefaultCaller(log), clock),
                 new Kubernetes.KubernetesCloudChecker(log, clock),
