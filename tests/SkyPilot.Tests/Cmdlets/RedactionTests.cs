@@ -37,7 +37,7 @@ public sealed class RedactionTests : IAsyncLifetime
             command.Invoke(sink);
             if (command is StopSkyJobCommand stop)
             {
-                stop.InvokeEnd(sink);
+                stop.InvokeComplete(sink);
             }
         }
 
