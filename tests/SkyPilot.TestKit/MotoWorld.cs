@@ -26,6 +26,22 @@ public sealed class MotoWorld : IAsyncDisposable
     /// <summary>A role carol may assume, with alice's permissions.</summary>
     public string RoleArn { get; private set; } = string.Empty;
 
+    /// <summary>A role carol may assume, with bob's permissions (no ec2:RunInstances).</summary>
+    public string ViewerRoleArn { get; private set; } = string.Empty;
+
+    /// <summary>A session of a role, obtained by carol with the real CLI's <c>aws sts assume-role</c> (what the SSO portal hands out).</summary>
+    public async Task<AwsTestUser> AssumeAsync(string roleArn, string home)
+    {
+        var cli = new AwsCli(home);
+        cli.Environment["AWS_ENDPOINT_URL"] = Endpoint;
+        cli.Environment["AWS_ACCESS_KEY_ID"] = Carol.AccessKeyId;
+        cli.Environment["AWS_SECRET_ACCESS_KEY"] = Carol.SecretAccessKey;
+        cli.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        var json = JsonNode.Parse(await cli.RunAsync("sts", "assume-role", "--role-arn", roleArn, "--role-session-name", "sso-user", "--output", "json"))!;
+        var credentials = json["Credentials"]!;
+        return new AwsTestUser(roleArn, (string)credentials["AccessKeyId"]!, (string)credentials["SecretAccessKey"]!, (string)json["AssumedRoleUser"]!["Arn"]!, (string)credentials["SessionToken"]!);
+    }
+
     public static async Task<MotoWorld> StartAsync()
     {
         var world = new MotoWorld(await MotoServer.StartAsync());
@@ -37,7 +53,8 @@ public sealed class MotoWorld : IAsyncDisposable
             ["Version"] = "2012-10-17",
             ["Statement"] = new JsonArray(new JsonObject { ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["AWS"] = world.Carol.Arn }, ["Action"] = "sts:AssumeRole" }),
         };
-        world.RoleArn = (await world.Moto.SeedAsync([], [("launcher", trust, MotoServer.AllowAll)]))["launcher"].Arn;
+        var roles = await world.Moto.SeedAsync([], [("launcher", trust, MotoServer.AllowAll), ("viewer", trust, MotoServer.NoLaunch)]);
+        (world.RoleArn, world.ViewerRoleArn) = (roles["launcher"].Arn, roles["viewer"].Arn);
         await world.Moto.EnforceAuthAsync();
         return world;
     }

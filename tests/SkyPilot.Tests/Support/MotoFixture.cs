@@ -17,6 +17,8 @@ public sealed class MotoFixture : IAsyncLifetime
 
     public string RoleArn => World.RoleArn;
 
+    public string ViewerRoleArn => World.ViewerRoleArn;
+
     public async Task InitializeAsync() => World = await MotoWorld.StartAsync();
 
     public async Task DisposeAsync() => await World.DisposeAsync();
