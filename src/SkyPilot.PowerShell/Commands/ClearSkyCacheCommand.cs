@@ -47,7 +47,7 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
-            var settings = CacheSettings.FromEnvironment(environment);
+            var settings = CacheSettings.FromEnvironment(environment, Log);
             var cache = new CheckCache(settings, Log);
             var clouds = KnownClouds.Normalize(Cloud);
             var candidates = cache.Read().Entries.Where(e =>
