@@ -13,7 +13,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Cancels managed jobs (sky jobs cancel).</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true, HelpUri = HelpLinks.StopSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class StopSkyJobCommand : SkyCmdlet
     {
@@ -81,7 +81,7 @@ namespace SkyPilot.PowerShell.Commands
                     object? target = group.Key;
                     try
                     {
-                        var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.Load(environment)), environment, Log);
+                        var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                         target = api.Endpoint.ToString();
                         var ids = group.Select(a => a.JobId).Distinct().ToList();
                         Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
