@@ -30,6 +30,11 @@ public static class Pwsh
         }
 
         info.Environment["NO_COLOR"] = "1";
+
+        // A test that gives the child another HOME still runs the repository's local pwsh tool from this user's NuGet cache.
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        info.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(home, ".nuget", "packages");
+        info.Environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? home;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)

@@ -15,14 +15,14 @@ namespace SkyPilot.Core.Checks
 
         public bool Allowed => Status == CheckStatus.Allowed;
 
-        private readonly NameList _permissionsTested = NameList.None;
-        private readonly NameList _missingPermissions = NameList.None;
+        private readonly ReadableList<string> _permissionsTested = ReadableList<string>.None;
+        private readonly ReadableList<string> _missingPermissions = ReadableList<string>.None;
 
         /// <summary>Every permission that was tested.</summary>
-        public IReadOnlyList<string> PermissionsTested { get => _permissionsTested; init => _permissionsTested = NameList.Of(value); }
+        public IReadOnlyList<string> PermissionsTested { get => _permissionsTested; init => _permissionsTested = ReadableList<string>.Of(value); }
 
         /// <summary>The tested permissions the identity does not hold.</summary>
-        public IReadOnlyList<string> MissingPermissions { get => _missingPermissions; init => _missingPermissions = NameList.Of(value); }
+        public IReadOnlyList<string> MissingPermissions { get => _missingPermissions; init => _missingPermissions = ReadableList<string>.Of(value); }
 
         /// <summary>One line saying why the capability is, or is not, available.</summary>
         public string Reason { get; init; } = string.Empty;

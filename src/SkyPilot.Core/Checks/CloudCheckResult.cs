@@ -26,8 +26,8 @@ namespace SkyPilot.Core.Checks
         /// <summary>True when every result was served from the check cache; each result's own <c>FromCache</c> says which.</summary>
         public bool FromCache { get; init; }
 
-        /// <summary>The requested results (compute, then storage), as an array.</summary>
-        public CapabilityResult[] Capabilities => new[] { Compute, Storage }.Where(r => r != null).Select(r => r!).ToArray();
+        /// <summary>The requested results (compute, then storage), as a list that reads as its results.</summary>
+        public IReadOnlyList<CapabilityResult> Capabilities => ReadableList<CapabilityResult>.Of(new[] { Compute, Storage }.Where(r => r != null).Select(r => r!));
 
         /// <summary>True when every requested capability is allowed.</summary>
         public bool Enabled => Capabilities.Any() && Capabilities.All(r => r.Allowed);
