@@ -36,13 +36,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Emit the removed entries.</summary>
         [Parameter]
-        public SwitchParameter PassThru
-        {
-            get => PassThruRequested;
-            set => PassThruRequested = value.IsPresent;
-        }
-
-        internal bool PassThruRequested { get; set; }
+        public SwitchParameter PassThru { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -72,7 +66,7 @@ namespace SkyPilot.PowerShell.Commands
 
             var removed = Run(sink, ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
             sink.WriteVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
-            if (PassThruRequested)
+            if (PassThru.IsPresent)
             {
                 foreach (var entry in removed)
                 {

@@ -130,8 +130,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     public async Task WhatIf_names_every_target_in_a_real_pwsh()
     {
         // What-if lines go to the host, which an SDK runspace does not have: ask the real pwsh.
-        // dotnet finds the restored pwsh tool under the real home's NuGet folder, not under the test's private home.
-        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        // dotnet finds the restored pwsh tool from the real home (its CLI home and NuGet folder), not from the test's private home.
+        var realHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(realHome, ".nuget", "packages");
+        var cliHome = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? realHome;
         var home = world.FreshHome();
         var token = await world.Nebius.IssueTokenAsync();
         using var env = world.UseGcp(("HOME", home), ("NEBIUS_ENDPOINT", world.Nebius.Variables["NEBIUS_ENDPOINT"]));
@@ -141,7 +143,7 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
             Import-Module $env:SKYPS_TEST_MODULE
             Clear-SkyCache -WhatIf
             Update-SkyNebiusCredential -Token (ConvertTo-SecureString $env:SKYPS_TEST_TOKEN -AsPlainText -Force) -TenantId tenant-e00test0001 -WhatIf
-            """], new Dictionary<string, string?> { ["NUGET_PACKAGES"] = packages, ["SKYPS_TEST_MODULE"] = PowerShellSession.ModuleManifest, ["SKYPS_TEST_TOKEN"] = token });
+            """], new Dictionary<string, string?> { ["NUGET_PACKAGES"] = packages, ["DOTNET_CLI_HOME"] = cliHome, ["SKYPS_TEST_MODULE"] = PowerShellSession.ModuleManifest, ["SKYPS_TEST_TOKEN"] = token });
 
         run.ExitCode.Should().Be(0, run.ToString());
         var lines = run.StandardOutput.Split('\n').Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();
