@@ -29,13 +29,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Ignore cached results and check again.</summary>
         [Parameter]
-        public SwitchParameter Refresh
-        {
-            get => RefreshRequested;
-            set => RefreshRequested = value.IsPresent;
-        }
-
-        internal bool RefreshRequested { get; set; }
+        public SwitchParameter Refresh { get; set; }
 
         /// <summary>Return only $true (every requested cloud and capability allowed) or $false, like Test-Path.</summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
@@ -56,7 +50,7 @@ namespace SkyPilot.PowerShell.Commands
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, RefreshRequested, ct), cancellationToken);
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)
