@@ -35,7 +35,7 @@ namespace SkyPilot.Core.Jobs
         /// <summary>What submission will do; local only (reads and hashes the files to stage).</summary>
         public SubmitPlan Plan(TaskFile task, string? endpoint, SkyEnvironment environment, CancellationToken cancellationToken)
         {
-            var config = SkyConfig.Load(environment);
+            var config = SkyConfig.LoadStrict(environment);
             var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
             var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
@@ -232,14 +232,18 @@ namespace SkyPilot.Core.Jobs
                 Reason = string.Join("; ", results.Select(r => r.Cloud + ": " + r.Compute?.Reason)),
                 Hint = string.Join("; ", results.Where(r => r.Compute?.Hint != null).Select(r => r.Cloud + ": " + r.Compute!.Hint)) + (candidates.Count == 0 ? " (or name the cloud in resources.infra)" : string.Empty),
                 MissingPermissions = results.SelectMany(r => r.Compute?.MissingPermissions ?? Array.Empty<string>()).ToList(),
+                CouldNotCheck = results.Count > 0 && results.All(r => r.Compute != null && CouldNotCheck(r.Compute.Status)),
             };
         }
+
+        private static bool CouldNotCheck(CheckStatus status) => status == CheckStatus.Unreachable || status == CheckStatus.Unavailable;
 
         private static PrecheckItem FromCapability(string requirement, CapabilityResult result, bool fromCache) => new PrecheckItem
         {
             Requirement = requirement,
             Cloud = result.Cloud,
             Passed = result.Allowed,
+            CouldNotCheck = CouldNotCheck(result.Status),
             Reason = result.Reason,
             Hint = result.Hint,
             MissingPermissions = result.MissingPermissions,
@@ -280,7 +284,7 @@ namespace SkyPilot.Core.Jobs
             }
             catch (Exception e) when (e is GoogleApiException || e is ServiceUnreachableException || e is GoogleAuthException)
             {
-                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Reason = "the bucket could not be checked: " + Redactor.Redact(e.Message), Hint = "Check the network, then retry.", Identity = identity };
+                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, CouldNotCheck = !(e is GoogleAuthException auth) || auth.Status == CheckStatus.Unreachable, Reason = "the bucket could not be checked: " + Redactor.Redact(e.Message), Hint = "Check the network, then retry.", Identity = identity };
             }
         }
 

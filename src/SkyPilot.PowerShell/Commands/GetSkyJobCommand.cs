@@ -12,7 +12,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Lists managed jobs from the SkyPilot API server (sky jobs queue).</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "SkyJob")]
+    [Cmdlet(VerbsCommon.Get, "SkyJob", HelpUri = HelpLinks.GetSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class GetSkyJobCommand : SkyCmdlet
     {
@@ -78,7 +78,7 @@ namespace SkyPilot.PowerShell.Commands
             object? target = null;
             try
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                 target = api.Endpoint.ToString();
                 var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsersRequested, SkipFinished = SkipFinishedRequested, Refresh = RefreshRequested, Workspace = Workspace };
                 var jobs = Run(sink, ct => api.QueueAsync(query, ct), cancellationToken);

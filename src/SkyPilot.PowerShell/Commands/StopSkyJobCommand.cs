@@ -11,7 +11,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Cancels managed jobs (sky jobs cancel) and reports per job what the server did.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "JobId")]
+    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "JobId", HelpUri = HelpLinks.StopSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class StopSkyJobCommand : SkyCmdlet
     {
@@ -135,7 +135,7 @@ namespace SkyPilot.PowerShell.Commands
             object? target = endpoint;
             try
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                 target = api.Endpoint.ToString();
                 work(api);
             }

@@ -16,7 +16,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, HelpUri = HelpLinks.SubmitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class SubmitSkyJobCommand : SkyCmdlet
     {

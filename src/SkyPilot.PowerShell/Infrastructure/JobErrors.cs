@@ -14,6 +14,8 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 case TaskFileException task:
                     return new SkyErrorInfo(task, "InvalidTaskFile", ErrorCategory.ParserError, task.Path, "Fix the field named in the message, then run Submit-SkyJob again.");
+                case PrecheckFailedException precheck when precheck.CouldNotCheck:
+                    return new SkyErrorInfo(precheck, "PrecheckUnreachable", ErrorCategory.ConnectionError, target, precheck.Hint);
                 case PrecheckFailedException precheck:
                     return new SkyErrorInfo(precheck, "PrecheckFailed", ErrorCategory.PermissionDenied, target, precheck.Hint);
                 case StagingFailedException staging:

@@ -1,7 +1,5 @@
-using SkyPilot.Core;
-using SkyPilot.TestKit;
 
-namespace SkyPilot.Tests.Support;
+namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A private GCP world for one test: a temp home and gcloud config directory, a loopback Google server,
@@ -54,7 +52,6 @@ public sealed class GcpWorld : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string> Variables => _variables;
 
-    public SkyEnvironment Environment() => new(_variables, Home, isWindows: false);
 
     /// <summary>A service account with a key file under the temp dir, granted <paramref name="permissions"/> on <paramref name="project"/>.</summary>
     public ServiceAccountKey ServiceAccount(string name, string project, IEnumerable<string>? permissions = null, bool pkcs1 = false)

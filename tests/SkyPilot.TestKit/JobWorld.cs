@@ -1,6 +1,5 @@
-using SkyPilot.TestKit;
 
-namespace SkyPilot.Tests.Support;
+namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A GCP world (loopback Google with storage, real gcloud configurations) plus a loopback SkyPilot API server and a

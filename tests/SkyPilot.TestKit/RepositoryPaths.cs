@@ -1,4 +1,4 @@
-namespace SkyPilot.Tests.Support;
+namespace SkyPilot.TestKit;
 
 public static class RepositoryPaths
 {

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using SkyPilot.Core;
-using SkyPilot.TestKit;
 
-namespace SkyPilot.Tests.Support;
+namespace SkyPilot.TestKit;
 
 /// <summary>A private Nebius world: a temp home with ~/.nebius, the real-grpcio fake IAM, and the variables pointing at it.</summary>
 public sealed class NebiusWorld : IAsyncDisposable
@@ -58,7 +56,6 @@ public sealed class NebiusWorld : IAsyncDisposable
         }
     }
 
-    public SkyEnvironment Environment() => new(_variables, Home, isWindows: false);
 
     /// <summary>A token the fake accepts for <paramref name="tenant"/> (never a real token).</summary>
     public async Task<string> IssueTokenAsync(string tenant = Tenant, string email = "ada@example.com", bool expired = false)
