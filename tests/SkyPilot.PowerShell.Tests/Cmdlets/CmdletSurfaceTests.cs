@@ -13,6 +13,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     public static readonly string[] Cmdlets =
     [
         "Clear-SkyCache", "Get-SkyCache", "Get-SkyCloudIdentity", "Get-SkyJob", "Stop-SkyJob", "Submit-SkyJob", "Test-SkyCloud", "Update-SkyNebiusCredential",
+        "Get-SkyJobLog", "Wait-SkyJob", "Get-SkyApiServer",
     ];
 
     public static readonly string[] CloudCmdlets = ["Test-SkyCloud", "Get-SkyCloudIdentity", "Get-SkyCache", "Clear-SkyCache"];
@@ -53,8 +54,11 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
     [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
     [InlineData("Submit-SkyJob", "__AllParameterSets[Path!,Name,Endpoint,Wait]")]
-    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,Endpoint]")]
-    [InlineData("Stop-SkyJob", "__AllParameterSets[JobId!,Endpoint,PassThru]")]
+    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
+    [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
+    [InlineData("Get-SkyJobLog", "*JobId[JobId!,Follow,Tail,Controller,Endpoint] Name[Name!,Follow,Tail,Controller,Endpoint]")]
+    [InlineData("Wait-SkyJob", "*JobId[JobId!,Timeout,Endpoint] Name[Name!,Timeout,Endpoint]")]
+    [InlineData("Get-SkyApiServer", "__AllParameterSets[Endpoint]")]
     public void Parameter_sets_are_as_documented(string cmdlet, string expected)
     {
         // name[parameters], '*' marks the default of several sets, '!' a mandatory parameter; common parameters left out.
@@ -81,6 +85,9 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Submit-SkyJob", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
     [InlineData("Get-SkyJob", "Get-SkyJob")]
     [InlineData("Stop-SkyJob", "Stop-SkyJob -JobId 424242 -WhatIf")]
+    [InlineData("Stop-SkyJob/Name", "Stop-SkyJob -Name 'no-such-*' -WhatIf")]
+    [InlineData("Stop-SkyJob/All", "Stop-SkyJob -All -WhatIf")]
+    [InlineData("Get-SkyApiServer", "Get-SkyApiServer")]
     public async Task Every_parameter_set_binds_and_runs(string set, string script)
     {
         var (env, arguments) = await UseEverythingAsync();
