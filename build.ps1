@@ -5,7 +5,7 @@
 .EXAMPLE
     ./build.ps1                 # build and stage the module folder
 .EXAMPLE
-    ./build.ps1 -Task Test      # build, run the xunit suite, then the Pester suite
+    ./build.ps1 -Task Test      # build, run the xunit suites, then the Pester suite (Pester from NuGet)
 .EXAMPLE
     ./build.ps1 -Task Package   # build and produce out/packages/SkyPilot.PowerShell.<version>.nupkg
 #>
@@ -26,6 +26,23 @@ function Invoke-Native([string] $Command, [string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+# Pester comes from NuGet (the version pinned by the PackageDownload in the runspace test project), never from the
+# PowerShell Gallery, which locked-down agents cannot reach. It runs in a child process of this same PowerShell, so a
+# loaded module dll never blocks the next build.
+function Invoke-PesterSuite {
+    $project = [xml](Get-Content (Join-Path $PSScriptRoot 'tests/SkyPilot.PowerShell.Tests/SkyPilot.PowerShell.Tests.csproj') -Raw)
+    $version = ($project.Project.ItemGroup.PackageDownload | Where-Object Include -eq 'Pester').Version.Trim('[', ']')
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else {
+        ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    }
+    $pester = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) { throw "Pester $version is not in $packages (restore the solution first: dotnet restore)" }
+    $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSScriptRoot/tests'; " +
+        "`$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
+    & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command $script | Out-Host
+    return $LASTEXITCODE -eq 0
+}
+
 # 'dotnet build' also stages out/SkyPilot.PowerShell (see src/SkyPilot.PowerShell/SkyPilot.PowerShell.csproj).
 Invoke-Native dotnet @('build', 'SkyPilot.PowerShell.sln', '-c', $Configuration)
 $module = Join-Path $PSScriptRoot 'out/SkyPilot.PowerShell'
@@ -33,14 +50,13 @@ Write-Host "Module staged in $module"
 
 switch ($Task) {
     'Test' {
-        Invoke-Native dotnet @('test', 'SkyPilot.PowerShell.sln', '-c', $Configuration, '--no-build')
-        if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-            throw 'Pester 5 is required for the Pester suite: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser'
+        # Both suites run even when the first fails, so one run shows every failure; the task fails if either did.
+        & dotnet test SkyPilot.PowerShell.sln -c $Configuration --no-build
+        $xunitFailed = $LASTEXITCODE -ne 0
+        $pesterFailed = -not (Invoke-PesterSuite)
+        if ($xunitFailed -or $pesterFailed) {
+            throw "Tests failed: xunit $(if ($xunitFailed) { 'FAILED' } else { 'passed' }), Pester $(if ($pesterFailed) { 'FAILED' } else { 'passed' })"
         }
-        # Pester imports the module in a child process so a loaded dll never blocks the next build.
-        $script = "Import-Module Pester -MinimumVersion 5.0; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSScriptRoot/tests'; `$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
-        $shell = if ($PSVersionTable.PSEdition -eq 'Core') { 'pwsh' } else { 'powershell' }
-        Invoke-Native $shell @('-NoProfile', '-NonInteractive', '-Command', $script)
     }
     'Package' {
         # The module folder as a .nupkg for Publish-PSResource -NupkgPath / Install-PSResource (PowerShellGet v3).

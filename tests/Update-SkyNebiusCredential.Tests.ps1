@@ -31,7 +31,7 @@ Describe 'Nebius' {
         $status.Valid | Should -BeTrue
         ($all | Out-String) | Should -Not -Match ([regex]::Escape($token.Trim()))
         if (-not $IsWindows) {
-            (Get-Item (Join-Path $script:nebiusDir 'NEBIUS_IAM_TOKEN.txt')).UnixFileMode | Should -Be 'UserRead, UserWrite'
+            (Get-Item (Join-Path $script:nebiusDir 'NEBIUS_IAM_TOKEN.txt')).UnixFileMode | Should -Be ([System.IO.UnixFileMode]'UserRead, UserWrite')
         }
     }
 

@@ -10,10 +10,17 @@ namespace SkyPilot.PowerShell.Isolation
     /// their own, so other modules' versions of the same assemblies (Az, GoogleCloud) neither break us nor are broken by us.
     /// Anything not in the folder (the framework, System.Management.Automation) comes from the default context.
     /// </summary>
+    /// <remarks>
+    /// PowerShell calls the module's OnImport for every import (also <c>-Force</c> and re-imports after
+    /// <c>Remove-Module</c>, in any runspace) and OnRemove for every removal. The context is created once per process
+    /// (loaded assemblies cannot be unloaded); the default context's hook is counted, so one runspace removing the module
+    /// never unhooks it for another runspace that still uses it (PowerShell issue #20710 is this family of failures).
+    /// </remarks>
     public sealed class DependencyLoadContext : AssemblyLoadContext
     {
         private static readonly object Gate = new object();
-        private static DependencyLoadContext? _installed;
+        private static DependencyLoadContext? _context;
+        private static int _imports;
         private readonly string _directory;
 
         private DependencyLoadContext(string directory)
@@ -22,34 +29,35 @@ namespace SkyPilot.PowerShell.Isolation
             _directory = directory;
         }
 
-        /// <summary>Installs the context once per process; the default context hands SkyPilot.Core requests to it.</summary>
+        /// <summary>One import: creates the context on the first, hooks the default context while any import is live.</summary>
         public static void Install(string directory)
         {
             lock (Gate)
             {
-                if (_installed != null)
+                _context ??= new DependencyLoadContext(directory);
+                if (_imports++ == 0)
                 {
-                    return;
+                    Default.Resolving += ResolveFromDefault;
                 }
-
-                _installed = new DependencyLoadContext(directory);
-                Default.Resolving += ResolveFromDefault;
             }
         }
 
-        /// <summary>Removes the hook (module removal). The context stays: loaded assemblies cannot be unloaded.</summary>
+        /// <summary>One removal: the hook goes with the last live import. The context stays.</summary>
         public static void Uninstall()
         {
             lock (Gate)
             {
-                Default.Resolving -= ResolveFromDefault;
+                if (_imports > 0 && --_imports == 0)
+                {
+                    Default.Resolving -= ResolveFromDefault;
+                }
             }
         }
 
         /// <summary>The cmdlet dll (in the default context) asks for SkyPilot.Core: hand it the isolated copy.</summary>
         internal static Assembly? ResolveFromDefault(AssemblyLoadContext context, AssemblyName name)
         {
-            var installed = _installed;
+            var installed = _context;
             return installed != null && name.Name == "SkyPilot.Core" ? installed.LoadFromAssemblyName(name) : null;
         }
 

@@ -212,6 +212,9 @@ namespace SkyPilot.Core.Cache
         [JsonProperty("gcloudAccount")]
         public string? GcloudAccount { get; set; }
 
+        [JsonProperty("endpoint")]
+        public string? Endpoint { get; set; }
+
         [JsonProperty("canExpire")]
         public bool CanExpire { get; set; }
     }
