@@ -101,6 +101,14 @@ namespace SkyPilot.Core.Jobs
                 }
             }
 
+            foreach (var script in new[] { "run", "setup" })
+            {
+                if (Node(task, script) is YamlNode value && !(value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, value.Start.Line, script, "must be a string (a shell script), not a " + (value is YamlSequenceNode ? "list" : "mapping") + "; write it as 'run: echo hi' or as a block with 'run: |'");
+                }
+            }
+
             if (Scalar(task, "run") is null && Scalar(task, "setup") is null)
             {
                 throw new TaskFileException(path, task.Start.Line, "run", "the task has neither 'run' nor 'setup': there is nothing to execute");
@@ -364,7 +372,15 @@ namespace SkyPilot.Core.Jobs
                 throw new TaskFileException(path, node.Start.Line, key, "must be a mapping of names to values");
             }
 
-            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => (p.Value as YamlScalarNode)?.Value ?? string.Empty);
+            foreach (var pair in map.Children)
+            {
+                if (!(pair.Value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, pair.Value.Start.Line, key + "." + ((pair.Key as YamlScalarNode)?.Value ?? string.Empty), "must be a single value (a string or number), not a " + (pair.Value is YamlSequenceNode ? "list" : "mapping"));
+                }
+            }
+
+            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => ((YamlScalarNode)p.Value).Value ?? string.Empty);
         }
 
         internal static YamlNode? Node(YamlMappingNode mapping, string key) =>
