@@ -1,3 +1,4 @@
+using SkyPilot.Core;
 using SkyPilot.Core.Identity;
 using SkyPilot.PowerShell.Commands;
 using SkyPilot.PowerShell.Infrastructure;
@@ -62,7 +63,7 @@ public sealed class GetSkyCloudIdentityCommandTests : IAsyncLifetime
     [Fact]
     public void Unknown_cloud_names_are_rejected_with_the_valid_ones_listed()
     {
-        ValidateCloudNameAttribute.Check(new[] { "gcp", "azurr" }).Should().Be("Unknown cloud 'azurr'. Valid clouds: gcp, nebius.");
+        ValidateCloudNameAttribute.Check(new[] { "gcp", "azurr" }).Should().Be("Unknown cloud 'azurr'. Valid clouds: " + string.Join(", ", KnownClouds.All) + ".");
         ValidateCloudNameAttribute.Check("aws").Should().Contain("'aws'");
     }
 
@@ -72,7 +73,7 @@ public sealed class GetSkyCloudIdentityCommandTests : IAsyncLifetime
         CloudNameCompleter.Complete("g").Should().Equal("gcp");
         CloudNameCompleter.Complete("'G").Should().Equal("gcp");
         CloudNameCompleter.Complete("N").Should().Equal("nebius");
-        CloudNameCompleter.Complete("").Should().Equal("gcp", "nebius");
+        CloudNameCompleter.Complete("").Should().Equal(KnownClouds.All);
         CloudNameCompleter.Complete("x").Should().BeEmpty();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SkyPilot.Core;
 using SkyPilot.Core.Checks;
 using SkyPilot.PowerShell.Commands;
 using SkyPilot.Tests.Support;
@@ -38,8 +39,8 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
 
         var sink = Run(new TestSkyCloudCommand());
 
-        sink.Output.Should().HaveCount(2).And.AllBeOfType<CloudCheckResult>();
-        sink.Output.Cast<CloudCheckResult>().Select(r => r.Cloud).Should().Equal("gcp", "nebius");
+        sink.Output.Should().HaveCount(KnownClouds.All.Count).And.AllBeOfType<CloudCheckResult>();
+        sink.Output.Cast<CloudCheckResult>().Select(r => r.Cloud).Should().Equal(KnownClouds.All);
         var result = (CloudCheckResult)sink.Output[0];
         result.Cloud.Should().Be("gcp");
         result.Enabled.Should().BeTrue();
@@ -48,7 +49,7 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
         result.Identity.Account.Should().Be("a@proj.iam.gserviceaccount.com");
         result.ToString().Should().Be("GCP: enabled [compute, storage]");
         sink.Errors.Should().BeEmpty();
-        sink.Verbose.Should().Contain(v => v.Contains("Checking gcp, nebius"));
+        sink.Verbose.Should().Contain(v => v.Contains("Checking " + string.Join(", ", KnownClouds.All)));
         sink.Debug.Should().Contain(d => d.Contains(":testIamPermissions -> 200"));
     }
 
@@ -92,7 +93,7 @@ public sealed class TestSkyCloudCommandTests : IAsyncLifetime
         var sink = Run(new TestSkyCloudCommand { RefreshRequested = true });
 
         var result = (CloudCheckResult)sink.Output[0];
-        ((CloudCheckResult)sink.Output[1]).Compute!.Hint.Should().Contain("nebius iam get-access-token");
+        sink.Output.Cast<CloudCheckResult>().Single(r => r.Cloud == "nebius").Compute!.Hint.Should().Contain("nebius iam get-access-token");
         sink.Errors.Should().BeEmpty();
         result.Enabled.Should().BeFalse();
         result.Compute!.Status.Should().Be(CheckStatus.NoCredentials);
