@@ -7,12 +7,14 @@ namespace SkyPilot.Core
     /// <summary>The clouds this module can check, by canonical name.</summary>
     public static class KnownClouds
     {
+        public const string Aws = "aws";
         public const string Gcp = "gcp";
         public const string Nebius = "nebius";
         public const string Kubernetes = "kubernetes";
 
         private static readonly Dictionary<string, string> Display = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
+            [Aws] = "AWS",
             [Gcp] = "GCP",
             [Nebius] = "Nebius",
             [Kubernetes] = "Kubernetes",

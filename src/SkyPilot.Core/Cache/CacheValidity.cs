@@ -24,6 +24,11 @@ namespace SkyPilot.Core.Cache
                 return DescribeKubernetesChange(was, now);
             }
 
+            if (was.Cloud == KnownClouds.Aws && !Same(was.Configuration, now.Configuration))
+            {
+                return "profile changed: " + Show(was.Configuration) + " → " + Show(now.Configuration);
+            }
+
             // An account that is not known yet (a user credential whose email tokeninfo has not told) is not a change of account.
             if (was.Account != null && now.Account != null && !Same(was.Account, now.Account))
             {

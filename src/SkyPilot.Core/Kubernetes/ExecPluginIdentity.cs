@@ -77,7 +77,7 @@ namespace SkyPilot.Core.Kubernetes
                 byte[]? content;
                 try
                 {
-                    content = FingerprintBuilder.TryReadFile(path);
+                    content = Internal.SmallFile.TryRead(path);
                 }
                 catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
                 {

@@ -100,7 +100,7 @@ namespace SkyPilot.Core.Kubernetes
                 byte[]? content;
                 try
                 {
-                    content = Identity.FingerprintBuilder.TryReadFile(path);
+                    content = Internal.SmallFile.TryRead(path);
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {

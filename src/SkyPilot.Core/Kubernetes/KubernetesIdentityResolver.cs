@@ -332,8 +332,8 @@ namespace SkyPilot.Core.Kubernetes
             try
             {
                 target.Token = File.ReadAllText(Path.Combine(directory, "token")).Trim();
-                target.CaData = FingerprintBuilder.TryReadFile(Path.Combine(directory, "ca.crt"));
-                var ns = FingerprintBuilder.TryReadFile(Path.Combine(directory, "namespace"));
+                target.CaData = Internal.SmallFile.TryRead(Path.Combine(directory, "ca.crt"));
+                var ns = Internal.SmallFile.TryRead(Path.Combine(directory, "namespace"));
                 target.Namespace = ns is null ? "default" : System.Text.Encoding.UTF8.GetString(ns).Trim();
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
