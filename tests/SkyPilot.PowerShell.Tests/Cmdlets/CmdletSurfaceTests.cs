@@ -96,10 +96,10 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         foreach (var cmdlet in CloudCmdlets)
         {
             data.Add(cmdlet + " -Cloud gcp, azurr", "ParameterArgumentValidationError", "ParameterBindingValidationException",
-                "Cannot validate argument on parameter 'Cloud'. Unknown cloud 'azurr'. Valid clouds: gcp, nebius.");
+                "Cannot validate argument on parameter 'Cloud'. Unknown cloud 'azurr'. Valid clouds: aws, gcp, kubernetes, nebius.");
         }
 
-        data.Add("Test-SkyCloud aws", "ParameterArgumentValidationError", "ParameterBindingValidationException", "Unknown cloud 'aws'.");
+        data.Add("Test-SkyCloud azure", "ParameterArgumentValidationError", "ParameterBindingValidationException", "Unknown cloud 'azure'.");
         data.Add("Get-SkyCloudIdentity -Cloud ''", "ParameterArgumentValidationError", "ParameterBindingValidationException", "The argument is null, empty");
         data.Add("Test-SkyCloud -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
         data.Add("Clear-SkyCache -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
@@ -137,7 +137,8 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         var data = new TheoryData<string, string, string[]>();
         foreach (var cmdlet in CloudCmdlets)
         {
-            data.Add(cmdlet, "", ["gcp", "nebius"]);
+            data.Add(cmdlet, "", ["aws", "gcp", "kubernetes", "nebius"]);
+            data.Add(cmdlet, "k", ["kubernetes"]);
             data.Add(cmdlet, "g", ["gcp"]);
             data.Add(cmdlet, "N", ["nebius"]);
             data.Add(cmdlet, "'G", ["gcp"]);
@@ -173,7 +174,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     {
         var matches = session.Run("(TabExpansion2 -inputScript 'Test-SkyCloud -Cloud xyz' -cursorColumn 24).CompletionMatches").ShouldSucceed().Output;
 
-        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["gcp", "nebius"]);
+        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["aws", "gcp", "kubernetes", "nebius"]);
     }
 
     [Fact]
