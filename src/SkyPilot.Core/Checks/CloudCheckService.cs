@@ -33,12 +33,14 @@ namespace SkyPilot.Core.Checks
         public static CloudCheckService CreateDefault(SkyEnvironment environment, ISkyLog log, HttpClient? http = null, Func<DateTimeOffset>? clock = null)
         {
             http = http ?? SharedHttpClient.Instance;
-            var settings = CacheSettings.FromEnvironment(environment);
+            var settings = CacheSettings.FromEnvironment(environment, log);
             var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
             var checkers = new ICloudChecker[]
             {
+                new Aws.AwsCloudChecker(http, log, clock),
                 new GcpCloudChecker(http, log, clock),
                 new Nebius.NebiusCloudChecker(Nebius.NebiusCloudChecker.DefaultCaller(log), clock),
+                new Kubernetes.KubernetesCloudChecker(log, clock),
             };
             return new CloudCheckService(checkers, cache, clock);
         }
@@ -125,7 +127,7 @@ namespace SkyPilot.Core.Checks
                 known = known with { Account = learned };
             }
 
-            var all = cached.Concat(checkedNow).Select(r => r with { Identity = known }).ToList();
+            var all = cached.Concat(checkedNow).Select(r => r with { Identity = known }).Concat(NotApplicable(checker, requested, known)).ToList();
             return new CloudCheckResult
             {
                 Cloud = checker.Cloud,
@@ -151,6 +153,18 @@ namespace SkyPilot.Core.Checks
                 return Failed(checker, capabilities, resolved.Identity, Http.Redactor.Redact(e.Message), local);
             }
         }
+
+        /// <summary>Requested capabilities the cloud does not have: said so, never reported as denied, never cached.</summary>
+        private IEnumerable<CapabilityResult> NotApplicable(ICloudChecker checker, IReadOnlyList<Capability> requested, CloudIdentity identity) =>
+            requested.Where(c => !checker.SupportedCapabilities.Contains(c)).Select(c => new CapabilityResult
+            {
+                Cloud = checker.Cloud,
+                Capability = c,
+                Status = CheckStatus.NotApplicable,
+                Reason = "not applicable: " + KnownClouds.DisplayName(checker.Cloud) + " has no " + c.ToString().ToLowerInvariant() + " capability in SkyPilot",
+                Identity = identity,
+                CheckedAt = _clock(),
+            });
 
         private IReadOnlyList<CapabilityResult> Failed(ICloudChecker checker, IReadOnlyList<Capability> capabilities, CloudIdentity identity, string problem, bool local)
         {

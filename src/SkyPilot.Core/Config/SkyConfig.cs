@@ -65,7 +65,7 @@ namespace SkyPilot.Core.Config
             byte[]? content;
             try
             {
-                content = Identity.FingerprintBuilder.TryReadFile(path);
+                content = Internal.SmallFile.TryRead(path, Internal.BoundedYaml.MaxLength);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -83,8 +83,7 @@ namespace SkyPilot.Core.Config
 
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+                var stream = Internal.BoundedYaml.Load(Encoding.UTF8.GetString(content));
                 var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
                 return new SkyConfig(path, content, root);
             }
@@ -181,6 +180,23 @@ namespace SkyPilot.Core.Config
             return Find(dottedPath) is YamlScalarNode scalar && !string.IsNullOrEmpty(scalar.Value) ? scalar.Value : null;
         }
 
+        /// <summary>
+        /// The strings of a list at a path given key by key (keys may contain dots, e.g. workspace names); a single
+        /// scalar counts as a one-item list; null when the path is absent or holds something else.
+        /// </summary>
+        public IReadOnlyList<string>? GetStringList(params string[] keys)
+        {
+            switch (Find(keys))
+            {
+                case YamlSequenceNode sequence:
+                    return sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).Where(s => s.Length > 0).ToList();
+                case YamlScalarNode scalar when !string.IsNullOrEmpty(scalar.Value) && scalar.Value != "null" && scalar.Value != "~":
+                    return new[] { scalar.Value! };
+                default:
+                    return null;
+            }
+        }
+
         /// <summary>True when the path holds a non-empty value (scalar, list or mapping).</summary>
         public bool HasValue(string dottedPath)
         {
@@ -197,10 +213,12 @@ namespace SkyPilot.Core.Config
             }
         }
 
-        private YamlNode? Find(string dottedPath)
+        private YamlNode? Find(string dottedPath) => Find(dottedPath.Split('.'));
+
+        private YamlNode? Find(string[] keys)
         {
             YamlNode? node = _root;
-            foreach (var part in dottedPath.Split('.'))
+            foreach (var part in keys)
             {
                 if (!(node is YamlMappingNode mapping) || !mapping.Children.TryGetValue(new YamlScalarNode(part), out node))
                 {

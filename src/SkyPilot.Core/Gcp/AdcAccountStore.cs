@@ -86,7 +86,7 @@ namespace SkyPilot.Core.Gcp
             var entries = new Dictionary<string, (string, DateTimeOffset)>(StringComparer.Ordinal);
             try
             {
-                var bytes = FingerprintBuilder.TryReadFile(Path);
+                var bytes = SmallFile.TryRead(Path);
                 if (bytes is null)
                 {
                     return entries;

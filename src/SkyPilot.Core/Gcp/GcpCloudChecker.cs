@@ -70,7 +70,7 @@ namespace SkyPilot.Core.Gcp
                 return build.All(identity.ProblemStatus!.Value, identity.Problem!, identity.Hint);
             }
 
-            var settings = HttpSettings.FromEnvironment(environment);
+            var settings = HttpSettings.FromEnvironment(environment, _log);
             var rest = new GoogleRestClient(new RetryingHttpSender(_http, settings, _log));
             var endpoints = new GoogleEndpoints(environment, resolution.Gcloud.Properties);
             var tokens = _tokens ?? new GoogleAuthTokenSource(settings);

@@ -23,11 +23,15 @@ namespace SkyPilot.Core.Jobs
             string text;
             try
             {
-                text = File.ReadAllText(path);
+                text = Internal.SmallFile.ReadText(path, Internal.BoundedYaml.MaxLength);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
+                throw Directory.Exists(path)
+                    ? new TaskFileException(path, 0, null, "is a directory, not a task file", e, TaskFileProblem.NotAFile)
+                    : e is FileNotFoundException || e is DirectoryNotFoundException
+                        ? new TaskFileException(path, 0, null, "no such task file", e, TaskFileProblem.NotFound)
+                        : new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e, TaskFileProblem.Unreadable);
             }
 
             return Parse(text, path, baseDirectory, homeDirectory);
@@ -35,10 +39,10 @@ namespace SkyPilot.Core.Jobs
 
         public static TaskFile Parse(string yaml, string path, string baseDirectory, string? homeDirectory = null)
         {
-            var stream = new YamlStream();
+            YamlStream stream;
             try
             {
-                stream.Load(new StringReader(yaml));
+                stream = Internal.BoundedYaml.Load(yaml);
             }
             catch (YamlException e)
             {

@@ -23,7 +23,11 @@ namespace SkyPilot.Core.Storage
         {
             if (!uri.StartsWith("gs://", StringComparison.OrdinalIgnoreCase))
             {
-                throw new ArgumentException("jobs.bucket '" + uri + "' is not a gs:// URI; this module stages files to Cloud Storage only");
+                throw new Config.InvalidSettingException(
+                    "jobs.bucket '" + uri + "' is not a gs:// URI; this module stages files to Cloud Storage only",
+                    "jobs.bucket",
+                    uri,
+                    "Set jobs.bucket in the SkyPilot config (~/.sky/config.yaml or SKYPILOT_CONFIG) to a Cloud Storage bucket such as gs://my-bucket/jobs, or remove it to use the default per-user bucket.");
             }
 
             var rest = uri.Substring(5).Trim('/');

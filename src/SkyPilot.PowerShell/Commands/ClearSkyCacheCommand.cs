@@ -48,7 +48,7 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
-            var settings = CacheSettings.FromEnvironment(environment);
+            var settings = CacheSettings.FromEnvironment(environment, Log);
             var cache = new CheckCache(settings, Log);
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);

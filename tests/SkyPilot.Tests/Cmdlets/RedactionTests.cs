@@ -59,8 +59,8 @@ public sealed class RedactionTests : IAsyncLifetime
         Run(new TestSkyCloudCommand { RefreshRequested = true });
         Run(new GetSkyCloudIdentityCommand());
         Run(new GetSkyCacheCommand());
-        Run(new SubmitSkyJobCommand { Path = task }, approve: false);
-        Run(new SubmitSkyJobCommand { Path = task, WaitRequested = true });
+        Run(new SubmitSkyJobCommand { Path = [task] }, approve: false);
+        Run(new SubmitSkyJobCommand { Path = [task], WaitRequested = true });
         Run(new GetSkyJobCommand());
         Run(new StopSkyJobCommand { JobId = [1], PassThruRequested = true });
         Run(new UpdateSkyNebiusCredentialCommand());
