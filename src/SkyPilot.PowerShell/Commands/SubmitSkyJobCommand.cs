@@ -105,6 +105,12 @@ namespace SkyPilot.PowerShell.Commands
                     continue;
                 }
 
+                if (resolved.Count == 0)
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    continue;
+                }
+
                 if (provider?.Name != "FileSystem")
                 {
                     sink.WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));

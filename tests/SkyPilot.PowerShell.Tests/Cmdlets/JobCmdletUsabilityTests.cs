@@ -22,7 +22,7 @@ public sealed class JobCmdletUsabilityTests(EngineWorld world) : IDisposable
 
         var drive = InProject("New-PSDrive -Name UxProj -PSProvider FileSystem -Root (Get-Location).Path | Out-Null; Submit-SkyJob UxProj:/task.yaml -Name ux-drive").ShouldSucceed();
         var wildcard = InProject("Submit-SkyJob ./t*.yaml -Name ux-wildcard").ShouldSucceed();
-        var qualified = InProject("Submit-SkyJob -LiteralPath (Join-Path 'Microsoft.PowerShell.Core\\FileSystem::' (Resolve-Path task.yaml).Path) -Name ux-qualified").ShouldSucceed();
+        var qualified = InProject("Submit-SkyJob -LiteralPath ('Microsoft.PowerShell.Core\\FileSystem::' + (Resolve-Path task.yaml).Path) -Name ux-qualified").ShouldSucceed();
         var piped = InProject("Get-ChildItem task.yaml | Submit-SkyJob -Name ux-piped").ShouldSucceed();
 
         foreach (var result in new[] { drive, wildcard, qualified, piped })
@@ -112,6 +112,7 @@ public sealed class JobCmdletUsabilityTests(EngineWorld world) : IDisposable
         var missing = _session.Run("Get-SkyJob 99999; $?");
         var missingName = _session.Run("Get-SkyJob -Name ux-no-such-job");
         var wildcard = _session.Run("Get-SkyJob -Name ux-no-such-*").ShouldSucceed();
+        var matching = _session.Run("Get-SkyJob -Name UX-PIPED-[i]*").ShouldSucceed();
         var status = _session.Run("Get-SkyJob -Status running, Succeeded, PENDING, STARTING").ShouldSucceed();
         var badStatus = _session.Run("Get-SkyJob -Status DONE");
 
@@ -120,6 +121,7 @@ public sealed class JobCmdletUsabilityTests(EngineWorld world) : IDisposable
         missing.Output.Last().BaseObject.Should().Be(false);
         missingName.Errors.Should().ContainSingle().Which.FullyQualifiedErrorId.Should().StartWith("JobNotFound,");
         wildcard.Output.Should().BeEmpty();
+        matching.Output.Select(o => (string)o.Properties["Name"].Value).Should().NotBeEmpty().And.OnlyContain(n => n == "ux-piped-id");
         status.Output.Should().NotBeEmpty();
         badStatus.AllErrors.Should().ContainSingle().Which.Exception.Message.Should().Contain("FAILED_CONTROLLER");
     }

@@ -100,7 +100,9 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
 
         var sink = Run(new SubmitSkyJobCommand { Path = [task] }, approve: false);
 
-        var plan = sink.ShouldProcessCalls.Should().ContainSingle().Subject.Target;
+        var target = sink.ShouldProcessCalls.Should().ContainSingle().Subject.Target;
+        target.Should().NotContain("\n").And.Contain("task.yaml").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl).And.Contain("gs://jobs-bucket/team/job-sky-ps-");
+        var plan = string.Join("\n", sink.Verbose);
         plan.Should().Contain("compute on gcp").And.Contain("storage on gcp").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl)
             .And.Contain("gs://jobs-bucket/team/job-sky-ps-");
         _world.Gcp.Server.Requests.Should().BeEmpty();
