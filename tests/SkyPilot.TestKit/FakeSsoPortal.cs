@@ -12,7 +12,7 @@ namespace SkyPilot.TestKit;
 
 /// <summary>
 /// The one AWS piece moto lacks: the SSO portal's GetRoleCredentials (<c>GET /federation/credentials</c> with the
-/// <c>x-amz-sso_bearer_token</c> header), answering with keys of a moto user for each access token it was told about,
+/// <c>x-amz-sso_bearer_token</c> header), answering with a moto role session (from STS AssumeRole) for each access token it was told about,
 /// and 401 UnauthorizedException otherwise, as the portal does.
 /// </summary>
 public sealed class FakeSsoPortal : IAsyncDisposable
@@ -72,7 +72,7 @@ public sealed class FakeSsoPortal : IAsyncDisposable
         var expiration = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
         await context.Response.WriteAsync(new JsonObject
         {
-            ["roleCredentials"] = new JsonObject { ["accessKeyId"] = user.AccessKeyId, ["secretAccessKey"] = user.SecretAccessKey, ["sessionToken"] = null, ["expiration"] = expiration },
+            ["roleCredentials"] = new JsonObject { ["accessKeyId"] = user.AccessKeyId, ["secretAccessKey"] = user.SecretAccessKey, ["sessionToken"] = user.SessionToken, ["expiration"] = expiration },
         }.ToJsonString());
     }
 

@@ -37,13 +37,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Emit the removed entries.</summary>
         [Parameter]
-        public SwitchParameter PassThru
-        {
-            get => PassThruRequested;
-            set => PassThruRequested = value.IsPresent;
-        }
-
-        internal bool PassThruRequested { get; set; }
+        public SwitchParameter PassThru { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -79,7 +73,7 @@ namespace SkyPilot.PowerShell.Commands
 
             var removed = Run(sink, ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
             sink.WriteVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
-            if (PassThruRequested)
+            if (PassThru.IsPresent)
             {
                 var shown = candidates.ToDictionary(e => (e.Cloud, e.Capability, e.Fingerprint));
                 foreach (var entry in removed)

@@ -159,18 +159,12 @@ namespace SkyPilot.PowerShell.Commands
                 {
                     try
                     {
-                        job = JobWaiter.Wait(this, sink, new SkyApiClient(SharedHttpClient.Instance, plan.Endpoint, environment, Log), job, environment, cancellationToken);
+                        job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
                         SayLeftRunning(job);
                         throw;
-                    }
-                    catch (SkyApiException e)
-                    {
-                        // The job was submitted: say which one, and still emit it, so nobody resubmits it.
-                        var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
-                        sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Follow it with Get-SkyJob -JobId " + job.JobId + "; do not submit it again."));
                     }
                 }
 
@@ -188,7 +182,7 @@ namespace SkyPilot.PowerShell.Commands
         /// </summary>
         private void SayLeftRunning(ManagedJob job)
         {
-            var message = "Stopped waiting; managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") keeps running. Follow it with Get-SkyJob -JobId " + job.JobId + ", stop it with Stop-SkyJob -JobId " + job.JobId + ".";
+            var message = "Stopped waiting; managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") keeps running. Follow it with Wait-SkyJob -JobId " + job.JobId + " or Get-SkyJobLog -JobId " + job.JobId + ", stop it with Stop-SkyJob -JobId " + job.JobId + ".";
             try
             {
                 Host?.UI?.WriteWarningLine(message);
@@ -205,6 +199,28 @@ namespace SkyPilot.PowerShell.Commands
             var name = Name ?? plan.Task.Name;
             var upload = plan.Staging is null || plan.Staging.IsEmpty ? "nothing to upload" : plan.Staging.Files.Count + " file(s) to " + plan.Staging.JobPrefixUri;
             return System.IO.Path.GetFileName(path) + (name is null ? string.Empty : " as '" + name + "'") + " at " + plan.Endpoint + " (" + upload + ")";
+        }
+
+        /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>
+        private ManagedJob WaitForJob(ICmdletSink sink, SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
+        {
+            var waiter = new ManagedJobWaiter(new SkyApiClient(SharedHttpClient.Instance, endpoint, environment, Log), environment, Log);
+            try
+            {
+                var final = Run(sink, ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
+                if (JobErrors.Ended(final) is SkyErrorInfo failed)
+                {
+                    sink.WriteError(failed);
+                }
+
+                return final;
+            }
+            catch (SkyApiException e)
+            {
+                var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
+                sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
+                return job;
+            }
         }
 
         private static SkyProgress StagingRecord(StagingProgress p) => new SkyProgress(

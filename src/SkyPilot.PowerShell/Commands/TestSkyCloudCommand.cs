@@ -29,23 +29,11 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Ignore cached results and check again.</summary>
         [Parameter]
-        public SwitchParameter Refresh
-        {
-            get => RefreshRequested;
-            set => RefreshRequested = value.IsPresent;
-        }
-
-        internal bool RefreshRequested { get; set; }
+        public SwitchParameter Refresh { get; set; }
 
         /// <summary>Return only $true (every requested cloud and capability allowed) or $false, like Test-Path.</summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
-        public SwitchParameter Quiet
-        {
-            get => QuietRequested;
-            set => QuietRequested = value.IsPresent;
-        }
-
-        internal bool QuietRequested { get; set; }
+        public SwitchParameter Quiet { get; set; }
 
         private bool _allAllowed = true;
         private bool _anyChecked;
@@ -56,7 +44,7 @@ namespace SkyPilot.PowerShell.Commands
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, RefreshRequested, ct), cancellationToken);
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)
@@ -72,18 +60,18 @@ namespace SkyPilot.PowerShell.Commands
 
                 _anyChecked = true;
                 _allAllowed &= result.Enabled;
-                if (!QuietRequested)
+                if (!Quiet)
                 {
                     sink.WriteObject(result);
                 }
             }
         }
 
-        protected override void EndProcessing()
+        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
         {
-            if (QuietRequested)
+            if (Quiet)
             {
-                WriteObject(_anyChecked && _allAllowed);
+                sink.WriteObject(_anyChecked && _allAllowed);
             }
         }
     }

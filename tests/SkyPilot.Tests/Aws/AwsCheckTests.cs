@@ -17,7 +17,7 @@ public sealed class AwsCheckTests : IClassFixture<MotoFixture>, IDisposable
     public AwsCheckTests(MotoFixture moto)
     {
         _moto = moto;
-        _world = new AwsWorld(moto.Moto.Endpoint);
+        _world = new AwsWorld(moto.Endpoint);
     }
 
     public void Dispose() => _world.Dispose();

@@ -1,41 +1,4 @@
-using SkyPilot.Core;
-using SkyPilot.TestKit;
-
-namespace SkyPilot.Tests.Support;
-
-/// <summary>
-/// One moto per test class, with IAM users seeded and authorization enforced: alice may do everything the checks and
-/// staging need, bob lacks ec2:RunInstances (the seed scenario's identity B), carol may only ask who she is.
-/// </summary>
-public sealed class MotoFixture : IAsyncLifetime
-{
-    public MotoServer Moto { get; private set; } = null!;
-
-    public AwsTestUser Alice { get; private set; } = null!;
-
-    public AwsTestUser Bob { get; private set; } = null!;
-
-    public AwsTestUser Carol { get; private set; } = null!;
-
-    public string RoleArn { get; private set; } = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        Moto = await MotoServer.StartAsync();
-        var users = await Moto.SeedAsync(
-            [("alice", MotoServer.AllowAll), ("bob", MotoServer.NoLaunch), ("carol", MotoServer.Policy(["sts:GetCallerIdentity", "sts:AssumeRole"]))]);
-        (Alice, Bob, Carol) = (users["alice"], users["bob"], users["carol"]);
-        var trust = new System.Text.Json.Nodes.JsonObject
-        {
-            ["Version"] = "2012-10-17",
-            ["Statement"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["Effect"] = "Allow", ["Principal"] = new System.Text.Json.Nodes.JsonObject { ["AWS"] = Carol.Arn }, ["Action"] = "sts:AssumeRole" }),
-        };
-        RoleArn = (await Moto.SeedAsync([], [("launcher", trust, MotoServer.AllowAll)]))["launcher"].Arn;
-        await Moto.EnforceAuthAsync();
-    }
-
-    public async Task DisposeAsync() => await Moto.DisposeAsync();
-}
+namespace SkyPilot.TestKit;
 
 /// <summary>A private AWS world for one test: a temp HOME with ~/.aws written by the real CLI, pointed at moto through AWS_ENDPOINT_URL.</summary>
 public sealed class AwsWorld : IDisposable
@@ -80,7 +43,7 @@ public sealed class AwsWorld : IDisposable
         }
     }
 
-    public SkyEnvironment Environment() => new(_variables, Home, isWindows: false);
+    public IReadOnlyDictionary<string, string> Variables => _variables;
 
     /// <summary>Writes a profile's keys and region with the real CLI (<c>aws configure set</c>).</summary>
     public async Task ConfigureAsync(string profile, AwsTestUser user)
