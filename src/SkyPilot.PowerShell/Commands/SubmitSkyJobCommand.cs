@@ -161,7 +161,7 @@ namespace SkyPilot.PowerShell.Commands
                     {
                         job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
                     }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    catch (Exception e) when (e is PipelineStoppedException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
                     {
                         SayLeftRunning(job);
                         throw;

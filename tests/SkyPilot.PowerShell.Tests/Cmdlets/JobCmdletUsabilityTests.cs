@@ -127,6 +127,21 @@ public sealed class JobCmdletUsabilityTests(EngineWorld world) : IDisposable
     }
 
     [Fact]
+    public void Stop_SkyJob_binds_ids_by_value_warns_for_ended_jobs_and_reports_unknown_ones()
+    {
+        using var env = world.UseGcp();
+        world.Jobs.WriteTask();
+        var id = (long)InProject("Submit-SkyJob ./task.yaml -Name ux-ended -Wait").ShouldSucceed().Output[0].Properties["JobId"].Value;
+
+        var ended = _session.Run("$args[0] | Stop-SkyJob -Confirm:$false", id);
+        var unknown = _session.Run("99999 | Stop-SkyJob -Confirm:$false");
+
+        ended.AllErrors.Should().BeEmpty();
+        ended.Warnings.Should().ContainSingle().Which.Should().Contain("ux-ended").And.Contain("SUCCEEDED");
+        unknown.Errors.Should().ContainSingle().Which.CategoryInfo.Category.Should().Be(ErrorCategory.ObjectNotFound);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_Submit_Wait_says_which_job_keeps_running()
     {
         world.Jobs.WriteTask();
