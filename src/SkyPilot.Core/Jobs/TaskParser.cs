@@ -29,7 +29,11 @@ namespace SkyPilot.Core.Jobs
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
+                throw Directory.Exists(path)
+                    ? new TaskFileException(path, 0, null, "is a directory, not a task file", e, TaskFileProblem.NotAFile)
+                    : e is FileNotFoundException || e is DirectoryNotFoundException
+                        ? new TaskFileException(path, 0, null, "no such task file", e, TaskFileProblem.NotFound)
+                        : new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e, TaskFileProblem.Unreadable);
             }
 
             return Parse(text, path, baseDirectory, homeDirectory);

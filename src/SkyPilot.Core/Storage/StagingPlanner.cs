@@ -25,7 +25,11 @@ namespace SkyPilot.Core.Storage
             var scheme = separator < 0 ? string.Empty : uri.Substring(0, separator).ToLowerInvariant();
             if (scheme != StagingPlan.GcsScheme && scheme != StagingPlan.S3Scheme && scheme != StagingPlan.NebiusScheme)
             {
-                throw new ArgumentException("jobs.bucket '" + uri + "' is not a gs://, s3:// or nebius:// URI; this module stages files to Cloud Storage, AWS S3 and Nebius object storage");
+                throw new Config.InvalidSettingException(
+                    "jobs.bucket '" + uri + "' is not a gs://, s3:// or nebius:// URI; this module stages files to Cloud Storage, AWS S3 and Nebius object storage",
+                    "jobs.bucket",
+                    uri,
+                    "Set jobs.bucket in the SkyPilot config (~/.sky/config.yaml or SKYPILOT_CONFIG) to a bucket such as gs://my-bucket/jobs or s3://my-bucket/jobs, or remove it to use the default per-user bucket.");
             }
 
             var rest = uri.Substring(separator + 3).Trim('/');
