@@ -172,8 +172,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     {
         error.FullyQualifiedErrorId.Should().Be(EngineTestExtensions.ErrorId(reason, cmdlet));
         error.CategoryInfo.Category.Should().Be(category);
-        error.TargetObject?.ToString().Should().EndWith(target);
-        error.ErrorDetails?.RecommendedAction.Should().Contain(action);
+        error.TargetObject.Should().NotBeNull();
+        error.TargetObject.ToString().Should().EndWith(target);
+        error.ErrorDetails.Should().NotBeNull();
+        error.ErrorDetails.RecommendedAction.Should().Contain(action);
         error.InvocationInfo.MyCommand.Name.Should().Be(cmdlet);
         error.Exception.Message.Should().NotContain("   at ", "no stack trace");
     }
