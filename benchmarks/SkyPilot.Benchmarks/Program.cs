@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- check      (loopback round trips, against gcloud)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- staging    (uploads, against gcloud storage cp)
+//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- engine     (import and first call through the real pwsh)
 using BenchmarkDotNet.Running;
 using SkyPilot.Benchmarks;
 
@@ -14,11 +15,14 @@ switch (mode)
     case "staging":
         await StagingBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
+    case "engine":
+        await EngineBenchmark.RunAsync(args.Skip(1).ToArray());
+        break;
     case "check":
         await CheckBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
     default:
-        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check|staging");
+        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check|staging|engine");
         return 2;
 }
 

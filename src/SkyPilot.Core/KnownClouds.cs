@@ -7,13 +7,23 @@ namespace SkyPilot.Core
     /// <summary>The clouds this module can check, by canonical name.</summary>
     public static class KnownClouds
     {
+        public const string Aws = "aws";
         public const string Gcp = "gcp";
         public const string Nebius = "nebius";
+        public const string Kubernetes = "kubernetes";
 
         private static readonly Dictionary<string, string> Display = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
+            [Aws] = "AWS",
             [Gcp] = "GCP",
             [Nebius] = "Nebius",
+            [Kubernetes] = "Kubernetes",
+        };
+
+        /// <summary>Other names SkyPilot accepts for a cloud.</summary>
+        private static readonly Dictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["k8s"] = Kubernetes,
         };
 
         public static IReadOnlyList<string> All { get; } = Display.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -22,6 +32,11 @@ namespace SkyPilot.Core
         public static string? Normalize(string name)
         {
             var trimmed = name.Trim();
+            if (Aliases.TryGetValue(trimmed, out var canonical))
+            {
+                return canonical;
+            }
+
             return Display.Keys.FirstOrDefault(k => string.Equals(k, trimmed, StringComparison.OrdinalIgnoreCase));
         }
 

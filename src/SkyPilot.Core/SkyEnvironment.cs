@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace SkyPilot.Core
 {
@@ -30,7 +31,12 @@ namespace SkyPilot.Core
                 ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         }
 
+        private Config.SkySettings? _settings;
+
         public bool IsWindows { get; }
+
+        /// <summary>The numeric settings of this snapshot, parsed once (see <see cref="Config.SkySettings"/>).</summary>
+        internal Config.SkySettings Settings => LazyInitializer.EnsureInitialized(ref _settings, () => Config.SkySettings.Parse(this))!;
 
         /// <summary>The user's home directory: HOME on Unix, USERPROFILE on Windows.</summary>
         public string HomeDirectory { get; }

@@ -8,6 +8,21 @@ namespace SkyPilot.TestKit;
 /// </summary>
 public static class Pwsh
 {
+    /// <summary>
+    /// NuGet's global packages folder as the test process found it, before any test pointed HOME at a temp dir: the
+    /// local tool lives there, and a child with a temp HOME would otherwise look for it under that HOME.
+    /// </summary>
+    private static string? _packages;
+    private static string? _cliHome;
+
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void CaptureToolFolders()
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        _packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(home, ".nuget", "packages");
+        _cliHome = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? home;
+    }
+
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
@@ -30,6 +45,8 @@ public static class Pwsh
         }
 
         info.Environment["NO_COLOR"] = "1";
+        info.Environment["NUGET_PACKAGES"] = _packages;
+        info.Environment["DOTNET_CLI_HOME"] = _cliHome;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)

@@ -1,5 +1,5 @@
 using System;
-using System.Globalization;
+using SkyPilot.Core.Config;
 
 namespace SkyPilot.Core.Cache
 {
@@ -28,24 +28,18 @@ namespace SkyPilot.Core.Cache
         /// <summary>False when <c>SKYPILOT_PS_CACHE=off</c>: every check goes to the cloud and nothing is stored.</summary>
         public bool Enabled { get; init; } = true;
 
-        public static CacheSettings FromEnvironment(SkyEnvironment env)
+        /// <summary>The settings for <paramref name="env"/>; unusable values are reported to <paramref name="log"/> (once per snapshot).</summary>
+        public static CacheSettings FromEnvironment(SkyEnvironment env, ISkyLog? log = null)
         {
-            var settings = new CacheSettings
+            var numbers = SkySettings.For(env);
+            numbers.ReportTo(log);
+            return new CacheSettings
             {
                 FilePath = SkyStateDirectory.File(env, "powershell-check-cache.json"),
                 Enabled = !string.Equals(env.Get("SKYPILOT_PS_CACHE"), "off", StringComparison.OrdinalIgnoreCase),
+                AllowedTtl = numbers.Minutes(SkySettings.CacheTtlMinutes),
+                DeniedTtl = numbers.Seconds(SkySettings.CacheDeniedTtlSeconds),
             };
-            if (double.TryParse(env.Get("SKYPILOT_PS_CACHE_TTL_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) && minutes >= 0)
-            {
-                settings = settings.With(allowedTtl: TimeSpan.FromMinutes(minutes));
-            }
-
-            if (double.TryParse(env.Get("SKYPILOT_PS_CACHE_DENIED_TTL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-            {
-                settings = settings.With(deniedTtl: TimeSpan.FromSeconds(seconds));
-            }
-
-            return settings;
         }
 
         public CacheSettings With(string? filePath = null, TimeSpan? allowedTtl = null, TimeSpan? deniedTtl = null, TimeSpan? lockTimeout = null, int? maxEntries = null)

@@ -19,6 +19,16 @@ namespace SkyPilot.Core.Cache
 
         private static string DescribeChange(CloudIdentity was, CloudIdentity now)
         {
+            if (now.Cloud == KnownClouds.Kubernetes)
+            {
+                return DescribeKubernetesChange(was, now);
+            }
+
+            if (was.Cloud == KnownClouds.Aws && !Same(was.Configuration, now.Configuration))
+            {
+                return "profile changed: " + Show(was.Configuration) + " → " + Show(now.Configuration);
+            }
+
             // An account that is not known yet (a user credential whose email tokeninfo has not told) is not a change of account.
             if (was.Account != null && now.Account != null && !Same(was.Account, now.Account))
             {
@@ -51,6 +61,36 @@ namespace SkyPilot.Core.Cache
             }
 
             return "configuration or environment changed (config files, endpoint overrides or SkyPilot config)";
+        }
+
+        private static string DescribeKubernetesChange(CloudIdentity was, CloudIdentity now)
+        {
+            if (!Same(was.Configuration, now.Configuration))
+            {
+                return "context changed: " + Show(was.Configuration) + " → " + Show(now.Configuration);
+            }
+
+            if (!Same(was.Endpoint, now.Endpoint))
+            {
+                return "context server changed: " + Show(was.Endpoint) + " → " + Show(now.Endpoint);
+            }
+
+            if (!Same(was.Project, now.Project))
+            {
+                return "namespace changed: " + Show(was.Project) + " → " + Show(now.Project);
+            }
+
+            if (was.CredentialType != now.CredentialType)
+            {
+                return "context credential changed: " + was.CredentialType + " → " + now.CredentialType;
+            }
+
+            if (!Same(was.CredentialDigest, now.CredentialDigest))
+            {
+                return "context credential changed (new token, certificate or exec plugin identity)";
+            }
+
+            return "kubeconfig changed (files, trust settings or allowed_contexts)";
         }
 
         private static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.Ordinal);

@@ -13,27 +13,27 @@ namespace SkyPilot.Core.Cache
 {
     /// <summary>
     /// The persistent check cache: one entry per (cloud, capability, identity fingerprint), shared by every process of the user.
-    /// Reads are lock-free (writers replace the file atomically); writers merge under an exclusive lock file.
-    /// A damaged or foreign file is reported as a warning and rebuilt; the cache never fails a check.
+    /// Reads are lock-free (writers replace the file atomically); writers merge under an exclusive lock file
+    /// (<see cref="StateFile{T}"/>). A damaged or foreign file is reported as a warning and rebuilt; an entry with an
+    /// unusable field is dropped with a warning while the rest is served; the cache never fails a check.
     /// </summary>
     public sealed class CheckCache
     {
-        private static readonly Random Jitter = new Random();
         private readonly ISkyLog _log;
+        private readonly StateFile<CacheFileModel> _file;
         private readonly Func<DateTimeOffset> _clock;
 
         public CheckCache(CacheSettings settings, ISkyLog log, Func<DateTimeOffset>? clock = null)
         {
             Settings = settings;
             _log = log;
+            _file = new StateFile<CacheFileModel>(settings.FilePath, "check cache", CacheFileModel.FormatName, CacheFileModel.CurrentVersion, StoredEntry.Salvage);
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
         }
 
         public CacheSettings Settings { get; }
 
         public string FilePath => Settings.FilePath;
-
-        private string LockPath => FilePath + ".lock";
 
         /// <summary>Reads the cache file once. Never throws: a problem is logged as a warning and yields an empty snapshot.</summary>
         public CacheSnapshot Read()
@@ -113,119 +113,71 @@ namespace SkyPilot.Core.Cache
         /// <summary>Under the lock: reads, applies <paramref name="change"/> (null = nothing to write), writes atomically.</summary>
         private async Task UpdateAsync(Func<List<StoredEntry>, List<StoredEntry>?> change, CancellationToken cancellationToken)
         {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                _log.Warning("check cache not updated: cannot create " + Path.GetDirectoryName(FilePath) + ": " + e.Message);
-                return;
-            }
-
-            using (var lockHandle = await AcquireLockAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (lockHandle is null)
+            await _file.UpdateAsync(
+                (model, problem) =>
                 {
-                    return;
-                }
-
-                var (stored, problem) = ReadStored();
-                if (problem != null)
-                {
-                    _log.Warning(problem + "; rebuilding it");
-                }
-
-                var updated = change(stored);
-                if (updated != null || problem != null)
-                {
-                    Write(updated ?? stored);
-                }
-            }
-        }
-
-        private async Task<FileStream?> AcquireLockAsync(CancellationToken cancellationToken)
-        {
-            var deadline = DateTime.UtcNow + Settings.LockTimeout;
-            while (true)
-            {
-                try
-                {
-                    // FileShare.None is an exclusive lock across processes (flock on Unix, a share mode on Windows).
-                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException) when (DateTime.UtcNow < deadline)
-                {
-                    int wait;
-                    lock (Jitter)
+                    if (problem != null)
                     {
-                        wait = Jitter.Next(2, 15);
+                        _log.Warning(problem + "; rebuilding it");
                     }
 
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                    _log.Warning("check cache not updated: could not lock " + LockPath + " within " + Settings.LockTimeout.TotalSeconds + " s (" + e.Message + ")");
-                    return null;
-                }
-            }
+                    var (stored, dropped) = Usable(model);
+                    var updated = change(stored);
+                    return updated != null || problem != null || dropped.Count > 0 ? ToModel(updated ?? stored) : null;
+                },
+                Settings.LockTimeout,
+                _log,
+                cancellationToken).ConfigureAwait(false);
         }
-
-        private static readonly JsonSerializer Serializer = JsonSerializer.Create(new JsonSerializerSettings { DateParseHandling = DateParseHandling.None, NullValueHandling = NullValueHandling.Ignore });
 
         private (List<StoredEntry> Entries, string? Problem) ReadStored()
         {
-            CacheFileModel? model;
-            try
+            var (model, problem) = _file.Read();
+            if (problem != null)
             {
-                using (var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 65536))
-                {
-                    if (stream.Length == 0)
-                    {
-                        return (new List<StoredEntry>(), null);
-                    }
-
-                    using (var reader = new JsonTextReader(new StreamReader(stream, Encoding.UTF8)))
-                    {
-                        model = Serializer.Deserialize<CacheFileModel>(reader);
-                    }
-                }
-            }
-            catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
-            {
-                return (new List<StoredEntry>(), null);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                return (new List<StoredEntry>(), "check cache " + FilePath + " is unreadable (" + e.Message + ")");
-            }
-            catch (JsonException)
-            {
-                return (new List<StoredEntry>(), "check cache " + FilePath + " is damaged (not valid JSON)");
+                return (new List<StoredEntry>(), problem);
             }
 
-            if (model is null || model.Format != CacheFileModel.FormatName || model.Entries is null)
+            var (entries, dropped) = Usable(model);
+            if (dropped.Count > 0)
             {
-                return (new List<StoredEntry>(), "check cache " + FilePath + " is not a SkyPilot.PowerShell check cache");
-            }
-
-            if (model.Version != CacheFileModel.CurrentVersion)
-            {
-                return (new List<StoredEntry>(), "check cache " + FilePath + " has format version " + model.Version + ", this module reads version " + CacheFileModel.CurrentVersion);
-            }
-
-            var lists = model.PermissionLists ?? new Dictionary<string, List<string>>();
-            var entries = model.Entries.Where(e => e != null).ToList();
-            foreach (var entry in entries)
-            {
-                entry.PermissionsTested = entry.TestedList != null && lists.TryGetValue(entry.TestedList, out var list) ? list : new List<string>();
+                // The rest is served; the next update rewrites the file without them.
+                _log.Warning("check cache " + FilePath + ": " + dropped.Count + (dropped.Count == 1 ? " entry was" : " entries were") + " dropped ("
+                    + string.Join("; ", dropped.Take(3)) + (dropped.Count > 3 ? "; ..." : string.Empty) + "); the file is repaired on its next update");
             }
 
             return (entries, null);
         }
 
-        private void Write(List<StoredEntry> entries)
+        /// <summary>The entries that can be used, and why each other one cannot.</summary>
+        private static (List<StoredEntry> Entries, List<string> Dropped) Usable(CacheFileModel? model)
+        {
+            var entries = new List<StoredEntry>();
+            var dropped = new List<string>();
+            if (model?.Entries is null)
+            {
+                return (entries, dropped);
+            }
+
+            var lists = model.PermissionLists ?? new Dictionary<string, List<string>>();
+            for (var i = 0; i < model.Entries.Count; i++)
+            {
+                var entry = model.Entries[i];
+                var problem = entry is null ? "not an object" : entry.Problem();
+                if (problem != null)
+                {
+                    dropped.Add("entry " + i + ": " + problem);
+                    continue;
+                }
+
+                entry!.PermissionsTested = entry.TestedList != null && lists.TryGetValue(entry.TestedList, out var list) && list != null ? list : new List<string>();
+                entries.Add(entry);
+            }
+
+            return (entries, dropped);
+        }
+
+        private static CacheFileModel ToModel(List<StoredEntry> entries)
         {
             var lists = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             var keys = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -241,22 +193,7 @@ namespace SkyPilot.Core.Cache
                 entry.TestedList = key;
             }
 
-            var model = new CacheFileModel { Format = CacheFileModel.FormatName, Version = CacheFileModel.CurrentVersion, PermissionLists = lists, Entries = entries };
-            try
-            {
-                // Streamed straight into the temp file; the cache holds no secrets, but owner-only does no harm.
-                OwnerOnlyFile.WriteAtomically(FilePath, stream =>
-                {
-                    using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 16384, leaveOpen: true))
-                    {
-                        Serializer.Serialize(writer, model);
-                    }
-                });
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                _log.Warning("check cache not updated: cannot write " + FilePath + " (" + e.Message + ")");
-            }
+            return new CacheFileModel { PermissionLists = lists, Entries = entries };
         }
     }
 }

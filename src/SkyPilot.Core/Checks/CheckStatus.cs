@@ -38,5 +38,8 @@ namespace SkyPilot.Core.Checks
 
         /// <summary>The check could not run on this PowerShell edition or platform.</summary>
         Unavailable,
+
+        /// <summary>The cloud has no such capability in SkyPilot (Kubernetes storage): neither allowed nor denied.</summary>
+        NotApplicable,
     }
 }

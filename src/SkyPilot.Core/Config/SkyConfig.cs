@@ -31,6 +31,28 @@ namespace SkyPilot.Core.Config
         /// <summary>Set when the file exists but could not be read or parsed; the config then counts as empty.</summary>
         public string? Warning { get; private set; }
 
+        /// <summary>What is wrong with the file (the problem alone, without the ignoring); null when it was read.</summary>
+        public string? Problem { get; private set; }
+
+        /// <summary>The line of <see cref="Problem"/>, when the parser named one.</summary>
+        public long? ProblemLine { get; private set; }
+
+        /// <summary>
+        /// The config for commands that act on it (the job cmdlets): a file that exists but cannot be read or parsed is
+        /// an error, never an empty config, so nothing goes anywhere the user did not configure.
+        /// </summary>
+        /// <exception cref="SkyConfigException">The file exists but cannot be read or parsed.</exception>
+        public static SkyConfig LoadStrict(SkyEnvironment env)
+        {
+            var config = Load(env);
+            if (config.Problem != null)
+            {
+                throw new SkyConfigException(config.Path!, config.ProblemLine, config.Problem);
+            }
+
+            return config;
+        }
+
         public static string DefaultPath(SkyEnvironment env)
         {
             var overridden = env.Get("SKYPILOT_CONFIG");
@@ -43,11 +65,15 @@ namespace SkyPilot.Core.Config
             byte[]? content;
             try
             {
-                content = Identity.FingerprintBuilder.TryReadFile(path);
+                content = Internal.SmallFile.TryRead(path, Internal.BoundedYaml.MaxLength);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                return new SkyConfig(path, null, null) { Warning = "cannot read SkyPilot config " + path + ": " + e.Message };
+                return new SkyConfig(path, null, null)
+                {
+                    Warning = "cannot read SkyPilot config " + path + ": " + e.Message + "; ignoring it",
+                    Problem = "cannot read " + path + ": " + e.Message,
+                };
             }
 
             if (content is null || content.Length == 0)
@@ -57,18 +83,28 @@ namespace SkyPilot.Core.Config
 
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+                var stream = Internal.BoundedYaml.Load(Encoding.UTF8.GetString(content));
                 var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
                 return new SkyConfig(path, content, root);
             }
             catch (YamlException e)
             {
+                var what = YamlProblem(e);
                 return new SkyConfig(path, content, null)
                 {
-                    Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + "); ignoring it",
+                    Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + ": " + what + "); ignoring it",
+                    Problem = path + ":" + e.Start.Line + ":" + e.Start.Column + ": not valid YAML: " + what,
+                    ProblemLine = e.Start.Line,
                 };
             }
+        }
+
+        /// <summary>YamlDotNet's message without its position prefix (the caller names file, line and column).</summary>
+        private static string YamlProblem(YamlException e)
+        {
+            var message = e.Message;
+            var end = message.IndexOf("): ", StringComparison.Ordinal);
+            return message.StartsWith("(Line", StringComparison.Ordinal) && end > 0 ? message.Substring(end + 3) : message;
         }
 
         /// <summary>The config as JSON (scalars as strings), without the given top-level sections; null when empty.</summary>
@@ -144,6 +180,23 @@ namespace SkyPilot.Core.Config
             return Find(dottedPath) is YamlScalarNode scalar && !string.IsNullOrEmpty(scalar.Value) ? scalar.Value : null;
         }
 
+        /// <summary>
+        /// The strings of a list at a path given key by key (keys may contain dots, e.g. workspace names); a single
+        /// scalar counts as a one-item list; null when the path is absent or holds something else.
+        /// </summary>
+        public IReadOnlyList<string>? GetStringList(params string[] keys)
+        {
+            switch (Find(keys))
+            {
+                case YamlSequenceNode sequence:
+                    return sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).Where(s => s.Length > 0).ToList();
+                case YamlScalarNode scalar when !string.IsNullOrEmpty(scalar.Value) && scalar.Value != "null" && scalar.Value != "~":
+                    return new[] { scalar.Value! };
+                default:
+                    return null;
+            }
+        }
+
         /// <summary>True when the path holds a non-empty value (scalar, list or mapping).</summary>
         public bool HasValue(string dottedPath)
         {
@@ -160,10 +213,12 @@ namespace SkyPilot.Core.Config
             }
         }
 
-        private YamlNode? Find(string dottedPath)
+        private YamlNode? Find(string dottedPath) => Find(dottedPath.Split('.'));
+
+        private YamlNode? Find(string[] keys)
         {
             YamlNode? node = _root;
-            foreach (var part in dottedPath.Split('.'))
+            foreach (var part in keys)
             {
                 if (!(node is YamlMappingNode mapping) || !mapping.Children.TryGetValue(new YamlScalarNode(part), out node))
                 {

@@ -4,6 +4,8 @@ using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SkyPilot.Core.Checks;
+using SkyPilot.Core.Http;
+using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Gcp
 {
@@ -79,7 +81,11 @@ namespace SkyPilot.Core.Gcp
             var credential = new AdcCredential { Path = path, SourceKind = sourceKind };
             try
             {
-                credential.Content = File.ReadAllBytes(path);
+                credential.Content = SmallFile.TryRead(path) ?? throw new FileNotFoundException(path);
+            }
+            catch (FileTooLargeException e)
+            {
+                return credential.Fail(CheckStatus.InvalidCredentials, "credential file " + e.Message, "Point " + sourceKind + " at the key file itself: Google credential files are a few kilobytes.");
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {
@@ -114,37 +120,80 @@ namespace SkyPilot.Core.Gcp
                 return;
             }
 
-            Type = (string?)Json["type"] ?? "unknown";
-            ProjectId = (string?)Json["project_id"];
+            try
+            {
+                ParseFields();
+            }
+            catch (FieldShapeException e)
+            {
+                // Names the field and the kind of value, never the value: it may be (part of) the key.
+                Fail(CheckStatus.InvalidCredentials, "credential file " + Path + ": field '" + e.Field + "' must be a string, not " + e.Found, RecreateHint);
+            }
+        }
+
+        private void ParseFields()
+        {
+            Type = Text("type") ?? "unknown";
+            ProjectId = Text("project_id");
             switch (Type)
             {
                 case ServiceAccount:
-                    ClientEmail = (string?)Json["client_email"];
+                    ClientEmail = Text("client_email");
                     ValidateServiceAccount();
                     break;
                 case AuthorizedUser:
-                    if (Json["refresh_token"] == null || Json["client_id"] == null)
+                    if (Text("refresh_token") == null || Text("client_id") == null)
                     {
                         Fail(CheckStatus.InvalidCredentials, "credential file " + Path + " is an authorized_user credential without client_id or refresh_token", "Run 'gcloud auth application-default login' again.");
                     }
 
                     break;
                 case "impersonated_service_account":
-                    ClientEmail = EmailFromImpersonationUrl((string?)Json["service_account_impersonation_url"]);
+                    ClientEmail = EmailFromImpersonationUrl(Text("service_account_impersonation_url"));
                     break;
                 case "external_account":
                 case "external_account_authorized_user":
-                    ClientEmail = EmailFromImpersonationUrl((string?)Json["service_account_impersonation_url"]);
+                    ClientEmail = EmailFromImpersonationUrl(Text("service_account_impersonation_url"));
                     break;
                 default:
-                    Fail(CheckStatus.InvalidCredentials, "credential file " + Path + " has unknown type '" + Type + "'", RecreateHint);
+                    Fail(CheckStatus.InvalidCredentials, "credential file " + Path + " has unknown type '" + Redactor.Redact(Type) + "'", RecreateHint);
                     break;
             }
         }
 
+        /// <summary>A top-level string field; null when absent or null.</summary>
+        private string? Text(string field)
+        {
+            var token = Json![field];
+            if (token is null || token.Type == JTokenType.Null)
+            {
+                return null;
+            }
+
+            if (token.Type != JTokenType.String)
+            {
+                throw new FieldShapeException(field, token.Type == JTokenType.Object ? "an object" : token.Type == JTokenType.Array ? "a list" : "a " + token.Type.ToString().ToLowerInvariant());
+            }
+
+            return (string?)token;
+        }
+
+        private sealed class FieldShapeException : Exception
+        {
+            public FieldShapeException(string field, string found)
+            {
+                Field = field;
+                Found = found;
+            }
+
+            public string Field { get; }
+
+            public string Found { get; }
+        }
+
         private void ValidateServiceAccount()
         {
-            var key = (string?)Json!["private_key"];
+            var key = Text("private_key");
             if (string.IsNullOrEmpty(ClientEmail) || string.IsNullOrEmpty(key))
             {
                 Fail(CheckStatus.InvalidCredentials, "service-account key " + Path + " lacks client_email or private_key", RecreateHint);
@@ -159,6 +208,10 @@ namespace SkyPilot.Core.Gcp
             else if (!key.Contains("BEGIN PRIVATE KEY"))
             {
                 Fail(CheckStatus.InvalidCredentials, "service-account key " + Path + " has a private_key that is not a PEM PKCS#8 key", RecreateHint);
+            }
+            else if (Pkcs8Algorithm.Of(key) is string other)
+            {
+                Fail(CheckStatus.InvalidCredentials, "service-account key " + Path + ": field 'private_key' holds " + other + "; Google service-account keys are RSA keys", RecreateHint);
             }
         }
 

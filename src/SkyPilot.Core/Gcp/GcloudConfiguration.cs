@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
-using SkyPilot.Core.Identity;
+using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Gcp
 {
@@ -23,6 +23,9 @@ namespace SkyPilot.Core.Gcp
 
         /// <summary>Set when a configuration file exists but cannot be read.</summary>
         public string? ReadError { get; private set; }
+
+        /// <summary>Set when the configuration file is in an encoding gcloud refuses (a UTF-8 byte order mark, UTF-16).</summary>
+        public string? Warning { get; private set; }
 
         public string? Account { get; private set; }
 
@@ -90,16 +93,42 @@ namespace SkyPilot.Core.Gcp
         {
             try
             {
-                FileContent = FingerprintBuilder.TryReadFile(FilePath);
-                if (FileContent != null)
+                FileContent = SmallFile.TryRead(FilePath);
+                if (FileContent is null)
                 {
-                    Properties = IniFile.Parse(Encoding.UTF8.GetString(FileContent));
+                    return;
                 }
+
+                if (ForeignEncoding(FileContent) is string encoding)
+                {
+                    // gcloud itself refuses such a file; reading it anyway would make our identity differ from gcloud's.
+                    Warning = "gcloud configuration '" + Name + "' (" + FilePath + ") is saved as " + encoding + ", which gcloud cannot read; "
+                        + "its account and project are ignored. Save it as UTF-8 without a byte order mark, or recreate it with 'gcloud config set'.";
+                    return;
+                }
+
+                Properties = IniFile.Parse(Encoding.UTF8.GetString(FileContent));
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 ReadError = "cannot read gcloud configuration '" + Name + "' (" + FilePath + "): " + e.Message;
             }
+        }
+
+        private static string? ForeignEncoding(byte[] content)
+        {
+            if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF)
+            {
+                return "UTF-8 with a byte order mark";
+            }
+
+            if (content.Length >= 2 && ((content[0] == 0xFF && content[1] == 0xFE) || (content[0] == 0xFE && content[1] == 0xFF)))
+            {
+                return "UTF-16";
+            }
+
+            // UTF-16 without a byte order mark: every other byte of ASCII text is zero.
+            return content.Length >= 4 && (content[0] == 0 || content[1] == 0) && (content[2] == 0 || content[3] == 0) ? "UTF-16" : null;
         }
     }
 }

@@ -61,6 +61,11 @@ namespace SkyPilot.Core.Gcp
                 warnings.Add(mismatch);
             }
 
+            if (gcloud.Warning != null)
+            {
+                warnings.Add(gcloud.Warning);
+            }
+
             if (skyConfig.Warning != null)
             {
                 warnings.Add(skyConfig.Warning);

@@ -6,8 +6,7 @@ using Google.Protobuf;
 namespace SkyPilot.Core.Grpc
 {
     /// <summary>
-    /// One unary gRPC call. Small on purpose, so that Grpc.Net.Client can replace the hand-written caller
-    /// once its dependencies are available.
+    /// One unary gRPC call: Grpc.Net.Client on .NET 8+ (GrpcNetCaller), unsupported on .NET Framework.
     /// </summary>
     public interface IGrpcUnaryCaller
     {
@@ -16,6 +15,6 @@ namespace SkyPilot.Core.Grpc
 
         /// <exception cref="GrpcCallException">Any non-OK outcome, including deadline and transport failures.</exception>
         Task<TResponse> CallAsync<TResponse>(Uri address, string method, IMessage request, MessageParser<TResponse> parser, string? bearerToken, TimeSpan timeout, CancellationToken cancellationToken)
-            where TResponse : IMessage<TResponse>;
+            where TResponse : class, IMessage<TResponse>;
     }
 }

@@ -11,7 +11,7 @@ namespace SkyPilot.Core.Grpc
         public bool IsSupported => false;
 
         public Task<TResponse> CallAsync<TResponse>(Uri address, string method, IMessage request, MessageParser<TResponse> parser, string? bearerToken, TimeSpan timeout, CancellationToken cancellationToken)
-            where TResponse : IMessage<TResponse>
+            where TResponse : class, IMessage<TResponse>
         {
             throw new PlatformNotSupportedException("gRPC calls need PowerShell 7 (.NET 8 or later); this is the .NET Framework build.");
         }

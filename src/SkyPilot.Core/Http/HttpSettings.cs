@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 
 namespace SkyPilot.Core.Http
 {
@@ -18,20 +17,16 @@ namespace SkyPilot.Core.Http
         /// <summary>Cap on any single wait, including a server's <c>Retry-After</c>.</summary>
         public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-        public static HttpSettings FromEnvironment(SkyEnvironment env)
+        /// <summary>The settings for <paramref name="env"/> (see <see cref="Config.SkySettings"/>); unusable values are reported to <paramref name="log"/>.</summary>
+        public static HttpSettings FromEnvironment(SkyEnvironment env, ISkyLog? log = null)
         {
-            var settings = new HttpSettings();
-            if (double.TryParse(env.Get("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+            var numbers = Config.SkySettings.For(env);
+            numbers.ReportTo(log);
+            return new HttpSettings
             {
-                settings = settings.With(attemptTimeout: TimeSpan.FromSeconds(seconds));
-            }
-
-            if (int.TryParse(env.Get("SKYPILOT_PS_HTTP_MAX_ATTEMPTS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) && attempts > 0)
-            {
-                settings = settings.With(maxAttempts: attempts);
-            }
-
-            return settings;
+                AttemptTimeout = numbers.Seconds(Config.SkySettings.HttpTimeoutSeconds),
+                MaxAttempts = numbers.GetInt(Config.SkySettings.HttpMaxAttempts),
+            };
         }
 
         public HttpSettings With(TimeSpan? attemptTimeout = null, int? maxAttempts = null, TimeSpan? baseDelay = null, TimeSpan? maxDelay = null)

@@ -39,6 +39,9 @@ namespace SkyPilot.Core.Identity
         /// <summary>gcloud's own active account (<c>[core] account</c>), reported beside the credential's account.</summary>
         public string? GcloudAccount { get; init; }
 
+        /// <summary>The API server the calls go to, when it is part of the identity (a Kubernetes context's server).</summary>
+        public string? Endpoint { get; init; }
+
         /// <summary>True for credentials that expire and need a human to renew them (user logins, short-lived tokens).</summary>
         public bool CanExpire { get; init; }
 
@@ -77,6 +80,11 @@ namespace SkyPilot.Core.Identity
             get
             {
                 var account = Account ?? (CredentialType == "none" ? "(no credentials)" : "(" + CredentialType + ")");
+                if (Cloud == KnownClouds.Kubernetes)
+                {
+                    return Configuration is null ? account : account + " [context=" + Configuration + (Project is null ? string.Empty : ", namespace=" + Project) + "]";
+                }
+
                 return Project is null ? account : account + " [project_id=" + Project + "]";
             }
         }

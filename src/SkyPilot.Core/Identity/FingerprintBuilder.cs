@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
@@ -48,23 +47,6 @@ namespace SkyPilot.Core.Identity
                 }
 
                 return builder.ToString(0, Math.Min(length, builder.Length));
-            }
-        }
-
-        /// <summary>Reads a small file whole; null when it does not exist.</summary>
-        public static byte[]? TryReadFile(string path)
-        {
-            try
-            {
-                return File.ReadAllBytes(path);
-            }
-            catch (FileNotFoundException)
-            {
-                return null;
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return null;
             }
         }
     }

@@ -45,9 +45,17 @@ namespace SkyPilot.Core.Internal
         /// Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given
         /// (buffered; flushed to disk afterwards; it may be left open or disposed, e.g. by a writer wrapped around it).
         /// </summary>
-        public static void WriteAtomically(string path, Action<Stream> write)
+        public static void WriteAtomically(string path, Action<Stream> write) => WriteAtomically(path, write, durable: true);
+
+        /// <summary>As <see cref="WriteAtomically(string, Action{Stream})"/>, optionally without flushing to disk.</summary>
+        /// <param name="path">The file to replace.</param>
+        /// <param name="write">Writes the new content.</param>
+        /// <param name="durable">False for files that can be rebuilt (the check cache): the content is not flushed to the
+        /// disk before the rename, which costs milliseconds per write under contention. A killed process still leaves the
+        /// old file or the new one; only a power loss may leave an empty file, which the reader treats as damaged.</param>
+        public static void WriteAtomically(string path, Action<Stream> write, bool durable)
         {
-            Write(path, write, overwrite: true);
+            Write(path, write, overwrite: true, durable);
         }
 
         /// <summary>
@@ -74,9 +82,77 @@ namespace SkyPilot.Core.Internal
             }
         }
 
+        /// <summary>
+        /// Takes group and other users' access away from an existing directory on Unix (0700), e.g. a credentials
+        /// directory another tool created 0755. False when it could not be changed (not the owner).
+        /// </summary>
+        public static bool RestrictDirectory(string directory)
+        {
+            if (IsWindows)
+            {
+                return true;
+            }
+
+            try
+            {
+                SetUnixMode(directory, OwnerOnlyDirectoryMode);
+                return true;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
         private static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
-        private static bool Write(string path, Action<Stream> write, bool overwrite)
+        /// <summary>
+        /// Deletes temp files (and, on netstandard2.0 Unix, private staging directories) that writes of
+        /// <paramref name="path"/> left behind when their process was killed: names of our own making only, older than
+        /// <paramref name="olderThan"/>. Never throws. Returns how many were removed.
+        /// </summary>
+        public static int ReclaimStaleTemps(string path, TimeSpan olderThan)
+        {
+            var target = Path.GetFullPath(path);
+            var directory = Path.GetDirectoryName(target)!;
+            var name = Path.GetFileName(target);
+            var removed = 0;
+            try
+            {
+                var cutoff = DateTime.UtcNow - olderThan;
+                foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "." + name + ".*.tmp"))
+                {
+                    if (!StagingFile.IsOurs(Path.GetFileName(entry), name) || File.GetLastWriteTimeUtc(entry) > cutoff)
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        if (Directory.Exists(entry) && (File.GetAttributes(entry) & FileAttributes.ReparsePoint) == 0)
+                        {
+                            Directory.Delete(entry, recursive: true);
+                        }
+                        else
+                        {
+                            File.Delete(entry);
+                        }
+
+                        removed++;
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+            }
+
+            return removed;
+        }
+
+        private static bool Write(string path, Action<Stream> write, bool overwrite, bool durable = true)
         {
             var target = Path.GetFullPath(path);
             var directory = Path.GetDirectoryName(target)!;
@@ -89,9 +165,9 @@ namespace SkyPilot.Core.Internal
                     write(stream);
                     if (stream.CanWrite)
                     {
-                        stream.Flush(flushToDisk: true);
+                        stream.Flush(flushToDisk: durable);
                     }
-                    else
+                    else if (durable)
                     {
                         FlushToDisk(staging.Path); // a writer wrapped around the stream closed it
                     }
@@ -265,6 +341,27 @@ namespace SkyPilot.Core.Internal
             }
 
             public string Path { get; }
+
+            /// <summary>True for <c>.NAME.XXXXXXXX.tmp</c> with eight hex digits: a temp name <see cref="Create"/> makes.</summary>
+            public static bool IsOurs(string entryName, string name)
+            {
+                var prefix = "." + name + ".";
+                if (entryName.Length != prefix.Length + 8 + 4 || !entryName.StartsWith(prefix, StringComparison.Ordinal) || !entryName.EndsWith(".tmp", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                for (var i = prefix.Length; i < prefix.Length + 8; i++)
+                {
+                    var c = entryName[i];
+                    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
 
             public static StagingFile Create(string directory, string name)
             {

@@ -28,7 +28,11 @@ namespace SkyPilot.Core.Internal
 
         /// <exception cref="Win32Exception">The program could not be started (not found).</exception>
         /// <exception cref="TimeoutException">It ran past <paramref name="timeout"/>; it has been killed.</exception>
-        public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        public static Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+            RunAsync(fileName, arguments, null, timeout, cancellationToken);
+
+        /// <summary>Runs with <paramref name="environment"/> as the child's whole environment (null inherits this process's).</summary>
+        public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, CancellationToken cancellationToken)
         {
             var info = new ProcessStartInfo(fileName)
             {
@@ -39,6 +43,15 @@ namespace SkyPilot.Core.Internal
                 UseShellExecute = false,
                 CreateNoWindow = true,
             };
+            if (environment != null)
+            {
+                info.Environment.Clear();
+                foreach (var pair in environment)
+                {
+                    info.Environment[pair.Key] = pair.Value;
+                }
+            }
+
             using (var process = new Process { StartInfo = info, EnableRaisingEvents = true })
             {
                 var exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

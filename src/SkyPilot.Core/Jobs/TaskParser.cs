@@ -23,7 +23,7 @@ namespace SkyPilot.Core.Jobs
             string text;
             try
             {
-                text = File.ReadAllText(path);
+                text = Internal.SmallFile.ReadText(path, Internal.BoundedYaml.MaxLength);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -35,10 +35,10 @@ namespace SkyPilot.Core.Jobs
 
         public static TaskFile Parse(string yaml, string path, string baseDirectory, string? homeDirectory = null)
         {
-            var stream = new YamlStream();
+            YamlStream stream;
             try
             {
-                stream.Load(new StringReader(yaml));
+                stream = Internal.BoundedYaml.Load(yaml);
             }
             catch (YamlException e)
             {

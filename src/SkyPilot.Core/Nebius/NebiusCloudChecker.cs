@@ -33,7 +33,7 @@ namespace SkyPilot.Core.Nebius
         public static IGrpcUnaryCaller DefaultCaller(ISkyLog log)
         {
 #if NET8_0_OR_GREATER
-            return new HttpGrpcCaller(log);
+            return new GrpcNetCaller(log);
 #else
             return new UnsupportedGrpcCaller();
 #endif

@@ -75,6 +75,11 @@ namespace SkyPilot.Core.Nebius
                 return Unreachable("the Nebius API cannot be called from Windows PowerShell 5.1, so the credential could not be validated", allowUnreachable, warnings);
             }
 
+            if (NebiusEndpoints.Problem(environment, state.Domain) is string endpointProblem)
+            {
+                throw new NebiusCredentialException(NebiusValidationStep.Api, "Could not validate the credential: " + endpointProblem + ". Nothing was written.", NebiusEndpoints.Hint);
+            }
+
             var client = new NebiusIamClient(_caller, new NebiusEndpoints(environment, state.Domain), HttpSettings.FromEnvironment(environment).AttemptTimeout);
             var identity = new CloudIdentity { Cloud = KnownClouds.Nebius, Project = tenant };
             try
@@ -132,6 +137,7 @@ namespace SkyPilot.Core.Nebius
             try
             {
                 OwnerOnlyFile.EnsureDirectory(paths.Directory);
+                OwnerOnlyFile.RestrictDirectory(paths.Directory); // an existing ~/.nebius may be 0755: credentials go in
                 if (token != null)
                 {
                     OwnerOnlyFile.WriteAtomically(paths.TokenFile, NebiusTokenFormat.Check(token).Token + "\n");

@@ -18,12 +18,36 @@ namespace SkyPilot.Core.Nebius
             var overridden = env.Get("NEBIUS_ENDPOINT");
             _override = overridden is null ? null : (overridden.Contains("://") ? overridden : "https://" + overridden).TrimEnd('/') + "/";
             _domain = string.IsNullOrWhiteSpace(domainFromFile) ? DefaultDomain : domainFromFile!.Trim();
-            if (_override is null ? !Uri.IsWellFormedUriString("https://cpl.iam." + _domain + "/", UriKind.Absolute) : !Uri.IsWellFormedUriString(_override, UriKind.Absolute))
+            if (Problem(env, domainFromFile) is string problem)
             {
-                throw new ArgumentException(_override is null
-                    ? "~/.nebius/NEBIUS_DOMAIN.txt holds '" + _domain + "', which is not a host[:port] such as " + DefaultDomain
-                    : "NEBIUS_ENDPOINT '" + overridden + "' is not a URL");
+                throw new ArgumentException(problem);
             }
+        }
+
+        /// <summary>The fix for a bad <c>NEBIUS_ENDPOINT</c> or domain file; a configuration problem, never a network one.</summary>
+        public const string Hint = "Set NEBIUS_ENDPOINT to an https:// (or, for a local server, http://) URL, or remove it; fix or delete ~/.nebius/NEBIUS_DOMAIN.txt.";
+
+        /// <summary>Null when the endpoint configuration is usable; otherwise what is wrong with it (a local check).</summary>
+        public static string? Problem(SkyEnvironment env, string? domainFromFile)
+        {
+            var overridden = env.Get("NEBIUS_ENDPOINT");
+            if (overridden is null)
+            {
+                var domain = string.IsNullOrWhiteSpace(domainFromFile) ? DefaultDomain : domainFromFile!.Trim();
+                return Uri.IsWellFormedUriString("https://cpl.iam." + domain + "/", UriKind.Absolute)
+                    ? null
+                    : "~/.nebius/NEBIUS_DOMAIN.txt holds '" + Http.Redactor.Redact(domain) + "', which is not a host[:port] such as " + DefaultDomain;
+            }
+
+            var url = (overridden.Contains("://") ? overridden : "https://" + overridden).TrimEnd('/') + "/";
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !Uri.IsWellFormedUriString(url, UriKind.Absolute))
+            {
+                return "NEBIUS_ENDPOINT '" + Http.Redactor.Redact(overridden) + "' is not a URL";
+            }
+
+            return uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp
+                ? null
+                : "NEBIUS_ENDPOINT '" + Http.Redactor.Redact(overridden) + "' uses the scheme '" + uri.Scheme + "'; the Nebius API is reached over https:// (or http:// for a local server)";
         }
 
         /// <summary>The IAM control plane (ProjectService, ProfileService).</summary>

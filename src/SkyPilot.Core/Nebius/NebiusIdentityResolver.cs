@@ -74,9 +74,7 @@ namespace SkyPilot.Core.Nebius
         /// <summary>Warn when a token file is older than this many hours. <c>SKYPILOT_PS_NEBIUS_TOKEN_WARN_HOURS</c>, default 10.</summary>
         private static double WarnAgeHours(SkyEnvironment env)
         {
-            return double.TryParse(env.Get("SKYPILOT_PS_NEBIUS_TOKEN_WARN_HOURS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var hours) && hours >= 0 && hours <= 12
-                ? hours
-                : 10;
+            return SkySettings.For(env).Get(SkySettings.NebiusTokenWarnHours);
         }
 
         /// <summary>The storage check reads the AWS files: a changed profile must not be served a cached result. Keyed: they hold secrets.</summary>
@@ -84,7 +82,8 @@ namespace SkyPilot.Core.Nebius
         {
             try
             {
-                return path + "|" + FingerprintKey.KeyedDigest(env, System.IO.File.ReadAllText(path));
+                var bytes = Internal.SmallFile.TryRead(path);
+                return bytes is null ? path + "|<missing>" : path + "|" + FingerprintKey.KeyedDigest(env, System.Text.Encoding.UTF8.GetString(bytes));
             }
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
             {

@@ -4,6 +4,7 @@ using System.IO;
 using System.Text;
 using SkyPilot.Core.Checks;
 using SkyPilot.Core.Config;
+using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Nebius
 {
@@ -62,6 +63,11 @@ namespace SkyPilot.Core.Nebius
             state.ReadCredential(env);
             state.ReadTenant(skyConfig);
             state.Domain = ReadTrimmed(state.Paths.DomainFile).Text;
+            if (state.ProblemStatus is null && NebiusEndpoints.Problem(env, state.Domain) is string endpointProblem)
+            {
+                state.Fail(CheckStatus.ConfigurationError, endpointProblem, NebiusEndpoints.Hint);
+            }
+
             return state;
         }
 
@@ -81,6 +87,12 @@ namespace SkyPilot.Core.Nebius
                 return;
             }
 
+            if (text != null && text.Length == 0)
+            {
+                Fail(CheckStatus.InvalidCredentials, Paths.TokenFile + " exists but is empty", "Write a token into it: " + TokenHint);
+                return;
+            }
+
             if (text != null)
             {
                 AcceptToken(text, Paths.TokenFile, writtenAt);
@@ -88,6 +100,18 @@ namespace SkyPilot.Core.Nebius
             }
 
             var key = ReadTrimmed(Paths.ServiceAccountKeyFile);
+            if (key.Error != null)
+            {
+                Fail(CheckStatus.InvalidCredentials, "cannot read " + Paths.ServiceAccountKeyFile + ": " + key.Error, "Check the file, or generate a new key: nebius iam auth-public-key generate --service-account-id SA_ID --output ~/.nebius/credentials.json");
+                return;
+            }
+
+            if (key.Text != null && key.Text.Length == 0)
+            {
+                Fail(CheckStatus.InvalidCredentials, Paths.ServiceAccountKeyFile + " exists but is empty", "Generate a new key: nebius iam auth-public-key generate --service-account-id SA_ID --output ~/.nebius/credentials.json");
+                return;
+            }
+
             if (key.Text != null)
             {
                 KeyContent = key.Text;
@@ -140,7 +164,7 @@ namespace SkyPilot.Core.Nebius
                     Fail(CheckStatus.ConfigurationError, "cannot read " + Paths.TenantFile + ": " + error, TenantHint);
                 }
 
-                TenantId = text;
+                TenantId = string.IsNullOrEmpty(text) ? null : text;
                 TenantSource = text is null ? null : Paths.TenantFile;
                 TenantWrittenAt = writtenAt;
             }
@@ -152,7 +176,16 @@ namespace SkyPilot.Core.Nebius
 
             if (TenantId is null)
             {
-                Fail(CheckStatus.NoProject, "no Nebius tenant: " + Paths.TenantFile + " does not exist and nebius.tenant_id is not configured", TenantHint);
+                Fail(
+                    CheckStatus.NoProject,
+                    TenantSource != null ? "no Nebius tenant: " + TenantSource + " is empty" : "no Nebius tenant: " + Paths.TenantFile + " does not exist and nebius.tenant_id is not configured",
+                    TenantHint);
+            }
+            else if (NebiusTokenFormat.LooksLikeToken(TenantId))
+            {
+                // Never carried further: the tenant becomes the identity's project, shown in results and transcripts.
+                TenantId = null;
+                Fail(CheckStatus.ConfigurationError, TenantSource + " holds what looks like an access token, not a tenant id (the value is not shown)", "Move the token to ~/.nebius/NEBIUS_IAM_TOKEN.txt and write the tenant id there instead: " + TenantHint);
             }
             else if (NebiusTokenFormat.CheckTenant(TenantId) is string tenantError)
             {
@@ -167,13 +200,27 @@ namespace SkyPilot.Core.Nebius
             Hint = hint;
         }
 
-        /// <summary>The file's whitespace-trimmed text (null when missing or blank), its write time, or a read error.</summary>
+        /// <summary>
+        /// The file's whitespace-trimmed text (null when missing, empty when blank), its write time, or a read error
+        /// (also for a file larger than any credential file, which is not read).
+        /// </summary>
         private static (string? Text, DateTimeOffset? WrittenAt, string? Error) ReadTrimmed(string path)
         {
             try
             {
-                var text = File.ReadAllText(path, Encoding.UTF8).Trim();
-                return (text.Length == 0 ? null : text, new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), null);
+                var bytes = SmallFile.TryRead(path);
+                if (bytes is null)
+                {
+                    return (null, null, null);
+                }
+
+                string text;
+                using (var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+                {
+                    text = reader.ReadToEnd().Trim();
+                }
+
+                return (text, new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), null);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {

@@ -51,7 +51,8 @@ namespace SkyPilot.Core.Nebius
         {
             try
             {
-                return (IniFile.Parse(File.ReadAllText(path)), null);
+                var bytes = Internal.SmallFile.TryRead(path);
+                return bytes is null ? (null, null) : (IniFile.Parse(System.Text.Encoding.UTF8.GetString(bytes)), null);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {

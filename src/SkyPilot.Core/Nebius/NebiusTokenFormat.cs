@@ -51,9 +51,30 @@ namespace SkyPilot.Core.Nebius
                 return "the tenant id is empty";
             }
 
-            return TenantShape.IsMatch(tenantId!.Trim())
-                ? null
-                : "'" + tenantId.Trim() + "' is not a tenant id (expected the shape tenant-e00...)";
+            var trimmed = tenantId!.Trim();
+            if (TenantShape.IsMatch(trimmed))
+            {
+                return null;
+            }
+
+            return LooksLikeToken(trimmed)
+                ? "the value looks like an access token, not a tenant id (it is not shown; expected the shape tenant-e00...)"
+                : "'" + trimmed + "' is not a tenant id (expected the shape tenant-e00...)";
+        }
+
+        /// <summary>
+        /// True for a value with the shape of a credential (a known token prefix, a JWT, or a long run of token characters):
+        /// such a value is never echoed in a message, whatever field it was found in.
+        /// </summary>
+        public static bool LooksLikeToken(string value)
+        {
+            var trimmed = value.Trim();
+            if (KnownPrefixes.Any(p => trimmed.StartsWith(p, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+
+            return trimmed.Length >= 40 || trimmed.Any(c => c < 0x20 || c > 0x7E);
         }
 
         /// <summary>The <c>exp</c> claim of a JWT-shaped token, when it has one.</summary>

@@ -30,8 +30,7 @@ namespace SkyPilot.Core.Storage
         }
 
         /// <summary>Upload parallelism. Environment: <c>SKYPILOT_PS_UPLOAD_PARALLELISM</c> (default 8).</summary>
-        public static int Parallelism(SkyEnvironment env) =>
-            int.TryParse(env.Get("SKYPILOT_PS_UPLOAD_PARALLELISM"), out var n) && n > 0 && n <= 64 ? n : 8;
+        public static int Parallelism(SkyEnvironment env) => Config.SkySettings.For(env).GetInt(Config.SkySettings.UploadParallelism);
 
         /// <summary>Stages every file of the plan; returns how many files are staged (uploaded now or already there).</summary>
         public async Task<int> StageAsync(StagingPlan staging, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
@@ -65,6 +64,7 @@ namespace SkyPilot.Core.Storage
                 _log.Verbose(skipped + " of " + staging.Files.Count + " file(s) are already staged with the same MD5; not uploading them again");
             }
 
+            Config.SkySettings.For(environment).ReportTo(_log);
             using (var gate = new SemaphoreSlim(Parallelism(environment)))
             using (var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {

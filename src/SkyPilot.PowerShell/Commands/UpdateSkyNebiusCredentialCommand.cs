@@ -14,7 +14,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Re-reads and re-validates the Nebius credential now, or validates and writes a new token and tenant.</para>
     /// </summary>
-    [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet)]
+    [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet, HelpUri = HelpLinks.UpdateSkyNebiusCredential)]
     [OutputType(typeof(NebiusCredentialStatus))]
     public sealed class UpdateSkyNebiusCredentialCommand : SkyCmdlet
     {

@@ -22,7 +22,7 @@ public sealed class NebiusEditionTests : IDisposable
         public bool IsSupported => false;
 
         public Task<TResponse> CallAsync<TResponse>(Uri address, string method, IMessage request, MessageParser<TResponse> parser, string? bearerToken, TimeSpan timeout, CancellationToken cancellationToken)
-            where TResponse : IMessage<TResponse> => throw new InvalidOperationException("must not be called");
+            where TResponse : class, IMessage<TResponse> => throw new InvalidOperationException("must not be called");
     }
 
     [Fact]

@@ -9,4 +9,6 @@ public static class WorldEnvironment
     public static SkyEnvironment Environment(this GcpWorld world) => new(world.Variables, world.Home, isWindows: false);
 
     public static SkyEnvironment Environment(this NebiusWorld world) => new(world.Variables, world.Home, isWindows: false);
+
+    public static SkyEnvironment Environment(this AwsWorld world) => new(world.Variables, world.Home, isWindows: false);
 }

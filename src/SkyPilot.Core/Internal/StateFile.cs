@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+
+namespace SkyPilot.Core.Internal
+{
+    /// <summary>The envelope every state file carries: which file it is and which version of its shape.</summary>
+    internal interface IVersionedState
+    {
+        string? Format { get; set; }
+
+        int Version { get; set; }
+    }
+
+    /// <summary>
+    /// One of the module's own JSON state files (the check cache, the ADC account store, the job history). In one
+    /// place: the file is versioned (a foreign or newer file is reported, not misread), replaced atomically and
+    /// owner-only (<see cref="OwnerOnlyFile"/>), optionally updated under a lock that is held only to read, merge and
+    /// replace (never across network calls), and temp files that a killed writer left behind are reclaimed on a later
+    /// write. Readers take no lock: they see the old file or the new one.
+    /// </summary>
+    internal sealed class StateFile<T>
+        where T : class, IVersionedState
+    {
+        /// <summary>A temp file of ours older than this was left by a writer that died; live writes take milliseconds.</summary>
+        internal static readonly TimeSpan StaleTempAge = TimeSpan.FromSeconds(30);
+
+        // Runspaces of one process queue here (first come, first served) instead of all polling the lock file.
+        private static readonly ConcurrentDictionary<string, SemaphoreSlim> ProcessGates = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
+
+        private readonly JsonSerializer _serializer;
+
+        private readonly Func<Newtonsoft.Json.Linq.JObject, T?>? _salvage;
+
+        /// <param name="path">The file.</param>
+        /// <param name="description">What the file is, for messages.</param>
+        /// <param name="format">The value of its <c>format</c> field.</param>
+        /// <param name="version">The version of its shape this module reads and writes.</param>
+        /// <param name="salvage">Called when the file is valid JSON but a field somewhere has the wrong shape: builds
+        /// what is still usable from the parsed document (e.g. every entry but the bad one). Null: the file is damaged.</param>
+        public StateFile(string path, string description, string format, int version, Func<Newtonsoft.Json.Linq.JObject, T?>? salvage = null)
+        {
+            _salvage = salvage;
+            Path = path;
+            Description = description;
+            Format = format;
+            Version = version;
+            _serializer = JsonSerializer.Create(new JsonSerializerSettings
+            {
+                DateParseHandling = DateParseHandling.None,
+                NullValueHandling = NullValueHandling.Ignore,
+                MaxDepth = 32,
+            });
+        }
+
+        public string Path { get; }
+
+        /// <summary>What the file is, for messages: "check cache".</summary>
+        public string Description { get; }
+
+        public string Format { get; }
+
+        public int Version { get; }
+
+        public string LockPath => Path + ".lock";
+
+        /// <summary>
+        /// The file's content; (null, null) when it does not exist or is empty; (null, problem) when it cannot be used
+        /// (unreadable, not JSON, another format or version).
+        /// </summary>
+        public (T? Value, string? Problem) Read()
+        {
+            T? value;
+            try
+            {
+                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 65536))
+                {
+                    if (stream.Length == 0)
+                    {
+                        return (null, null);
+                    }
+
+                    using (var reader = new JsonTextReader(new StreamReader(stream, Encoding.UTF8)))
+                    {
+                        value = _serializer.Deserialize<T>(reader);
+                    }
+                }
+            }
+            catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
+            {
+                return (null, null);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return (null, Description + " " + Path + " is unreadable (" + e.Message + ")");
+            }
+            catch (Exception e) when (e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+            {
+                value = Salvage(); // null when the text is not JSON at all
+                if (value is null)
+                {
+                    return (null, Description + " " + Path + " is damaged (not valid JSON of its shape)");
+                }
+            }
+
+            if (value is null || value.Format != Format)
+            {
+                return (null, Description + " " + Path + " is not a SkyPilot.PowerShell " + Description);
+            }
+
+            if (value.Version != Version)
+            {
+                return (null, Description + " " + Path + " has format version " + value.Version + ", this module reads version " + Version);
+            }
+
+            return (value, null);
+        }
+
+        private T? Salvage()
+        {
+            if (_salvage is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                using (var reader = new JsonTextReader(new StreamReader(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8))
+                {
+                    DateParseHandling = DateParseHandling.None,
+                    MaxDepth = 32,
+                })
+                {
+                    return Newtonsoft.Json.Linq.JToken.ReadFrom(reader) is Newtonsoft.Json.Linq.JObject root ? _salvage(root) : null;
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Replaces the file with <paramref name="value"/> atomically (no lock), reclaiming stale temp files first.</summary>
+        /// <exception cref="IOException">It could not be written.</exception>
+        /// <exception cref="UnauthorizedAccessException">It could not be written.</exception>
+        public void Write(T value)
+        {
+            value.Format = Format;
+            value.Version = Version;
+            OwnerOnlyFile.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            OwnerOnlyFile.ReclaimStaleTemps(Path, StaleTempAge);
+            OwnerOnlyFile.WriteAtomically(
+                Path,
+                stream =>
+                {
+                    using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 16384, leaveOpen: true))
+                    {
+                        _serializer.Serialize(writer, value);
+                    }
+                },
+                durable: false);
+        }
+
+        /// <summary>
+        /// Under the lock: reads the file, lets <paramref name="change"/> compute the new content from it (null = leave
+        /// the file as it is; the problem, if any, says why the current content was not usable), and replaces it.
+        /// False, with a warning, when the lock was not had within <paramref name="lockTimeout"/> or the file could not
+        /// be written; never throws for file-system trouble.
+        /// </summary>
+        public async Task<bool> UpdateAsync(Func<T?, string?, T?> change, TimeSpan lockTimeout, ISkyLog log, CancellationToken cancellationToken)
+        {
+            try
+            {
+                OwnerOnlyFile.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                log.Warning(Description + " not updated: cannot create " + System.IO.Path.GetDirectoryName(Path) + ": " + e.Message);
+                return false;
+            }
+
+            var deadline = DateTime.UtcNow + lockTimeout;
+            var gate = ProcessGates.GetOrAdd(System.IO.Path.GetFullPath(LockPath), _ => new SemaphoreSlim(1, 1));
+            if (!await gate.WaitAsync(lockTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                log.Warning(Description + " not updated: could not lock " + LockPath + " within " + lockTimeout.TotalSeconds + " s (other updates in this process)");
+                return false;
+            }
+
+            try
+            {
+                using (var fileLock = await AcquireFileLockAsync(deadline, lockTimeout, log, cancellationToken).ConfigureAwait(false))
+                {
+                    if (fileLock is null)
+                    {
+                        return false;
+                    }
+
+                    var (current, problem) = Read();
+                    var updated = change(current, problem);
+                    if (updated is null)
+                    {
+                        return true;
+                    }
+
+                    try
+                    {
+                        Write(updated);
+                        return true;
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        log.Warning(Description + " not updated: cannot write " + Path + " (" + e.Message + ")");
+                        return false;
+                    }
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        private async Task<FileStream?> AcquireFileLockAsync(DateTime deadline, TimeSpan lockTimeout, ISkyLog log, CancellationToken cancellationToken)
+        {
+            var wait = 1;
+            while (true)
+            {
+                try
+                {
+                    // FileShare.None is an exclusive lock across processes (flock on Unix, a share mode on Windows).
+                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    // Short, growing waits: a holder keeps the lock for a few milliseconds.
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    wait = Math.Min(wait * 2, 8);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    log.Warning(Description + " not updated: could not lock " + LockPath + " within " + lockTimeout.TotalSeconds + " s (" + e.Message + ")");
+                    return null;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace SkyPilot.TestKit;
+
+/// <summary>What the proxy does to a request that matches a fault.</summary>
+public enum AwsFault
+{
+    /// <summary>Answer 500 InternalError without forwarding.</summary>
+    InternalError,
+
+    /// <summary>Forward the request, then drop the connection instead of answering (the server did the work).</summary>
+    DropAfterForward,
+
+    /// <summary>Drop the connection without forwarding.</summary>
+    Drop,
+}
+
+/// <summary>
+/// A loopback proxy in front of moto that records every request and injects faults into the ones a test picks,
+/// so retries and resumed uploads are tested against a real S3 implementation.
+/// </summary>
+public sealed class AwsFaultProxy : IAsyncDisposable
+{
+    private static readonly HttpClient Upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+    private readonly WebApplication _app;
+    private readonly string _target;
+    private readonly ConcurrentQueue<(Func<HttpRequest, bool> Match, AwsFault Fault, int Times)> _faults = new();
+
+    private AwsFaultProxy(WebApplication app, string target)
+    {
+        _app = app;
+        _target = target;
+    }
+
+    public string Endpoint { get; private set; } = string.Empty;
+
+    /// <summary>"METHOD path?query" of every request, in arrival order.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public int Count(Func<string, bool> match) => Requests.Count(match);
+
+    /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> requests matching <paramref name="match"/>.</summary>
+    public void Inject(Func<HttpRequest, bool> match, AwsFault fault, int times = 1) => _faults.Enqueue((match, fault, times));
+
+    public void ClearFaults() => _faults.Clear();
+
+    public static async Task<AwsFaultProxy> StartAsync(string target)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var proxy = new AwsFaultProxy(app, target.TrimEnd('/'));
+        app.Run(proxy.HandleAsync);
+        await app.StartAsync();
+        proxy.Endpoint = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        return proxy;
+    }
+
+    private AwsFault? TakeFault(HttpRequest request)
+    {
+        lock (_faults)
+        {
+            var pending = _faults.ToArray();
+            for (var i = 0; i < pending.Length; i++)
+            {
+                if (pending[i].Times > 0 && pending[i].Match(request))
+                {
+                    _faults.Clear();
+                    for (var j = 0; j < pending.Length; j++)
+                    {
+                        _faults.Enqueue(j == i ? (pending[j].Match, pending[j].Fault, pending[j].Times - 1) : pending[j]);
+                    }
+
+                    return pending[i].Fault;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        Requests.Enqueue(request.Method + " " + request.Path + request.QueryString);
+        var fault = TakeFault(request);
+        if (fault == AwsFault.InternalError)
+        {
+            context.Response.StatusCode = 500;
+            await context.Response.WriteAsync("<Error><Code>InternalError</Code><Message>injected</Message></Error>");
+            return;
+        }
+
+        if (fault == AwsFault.Drop)
+        {
+            context.Abort();
+            return;
+        }
+
+        using var forward = new HttpRequestMessage(new HttpMethod(request.Method), _target + request.Path + request.QueryString);
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body);
+        if (body.Length > 0 || request.ContentLength == 0 || request.Method == "PUT" || request.Method == "POST")
+        {
+            forward.Content = new ByteArrayContent(body.ToArray());
+        }
+
+        foreach (var header in request.Headers)
+        {
+            if (header.Key.Equals("Host", StringComparison.OrdinalIgnoreCase) || header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!forward.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
+            {
+                forward.Content?.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+            }
+        }
+
+        // Signed requests name the proxy as their host: forward it so the signature still matches.
+        forward.Headers.Host = request.Host.Value;
+        using var response = await Upstream.SendAsync(forward);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (fault == AwsFault.DropAfterForward)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers[header.Key] = header.Value.ToArray();
+            }
+        }
+
+        if (request.Method != "HEAD")
+        {
+            await context.Response.Body.WriteAsync(bytes);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
