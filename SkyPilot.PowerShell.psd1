@@ -9,6 +9,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('SkyPilot.PowerShell.Format.ps1xml')
+    TypesToProcess       = @('SkyPilot.PowerShell.Types.ps1xml')
     CmdletsToExport      = @(
         'Test-SkyCloud'
         'Get-SkyCloudIdentity'
@@ -25,7 +26,8 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('SkyPilot', 'GCP', 'Cloud', 'Nebius', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
-            ProjectUri   = 'https://github.com/skypilot-org/skypilot'
+            ProjectUri   = 'https://github.com/skypilot-powershell/SkyPilot.PowerShell'
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ReleaseNotes = 'Separate compute and storage checks for GCP and Nebius with an identity-aware cache; Nebius credentials read when used; Submit-SkyJob prechecks every access before staging anything.'
         }
     }

@@ -14,8 +14,14 @@ public sealed partial class FakeSkyPilotApiServer
     private bool _dropNextLaunch;
     private int _lastJobId;
 
-    /// <summary>Shape of a successful launch's return value; default <see cref="FakeSkyLaunchReturn.JobIdAndHandle"/> (<c>[job_id, null]</c>).</summary>
+    /// <summary>Shape of a successful launch's return value; default <see cref="FakeSkyLaunchReturn.JobIdList"/> (<c>{"job_id": [N], "handle": ...}</c>).</summary>
     public FakeSkyLaunchReturn LaunchReturn { get; set; }
+
+    /// <summary>
+    /// Whether a jobs controller is up. While it is not, /jobs/queue requests FAIL with <c>ClusterNotUpError</c> ("No
+    /// in-progress managed jobs."), as a 0.13 server does; the first launch brings it up.
+    /// </summary>
+    public bool JobsControllerUp { get; set; }
 
     /// <summary>The script of a job launched with no <see cref="ScriptNextJob"/> pending: PENDING → STARTING → RUNNING → SUCCEEDED.</summary>
     public IReadOnlyList<FakeSkyJobStep> DefaultJobScript
@@ -168,6 +174,7 @@ public sealed partial class FakeSkyPilotApiServer
                 var job = new Job(++_lastJobId, task, name, id, script, EpochNow());
                 _jobs.Add(job);
                 jobId = job.Id;
+                JobsControllerUp = true;
             }
 
             _launches.Add(new RecordedLaunch(id, task, name, envVars, call.Headers, call.Body, jobId, call.At));
@@ -176,9 +183,12 @@ public sealed partial class FakeSkyPilotApiServer
         }
 
         var shape = LaunchReturn;
-        Schedule(id, JobsLaunch, call.Body, "long", () => shape == FakeSkyLaunchReturn.JobIdObject
-            ? new JsonObject { ["job_id"] = jobId }
-            : new JsonArray(jobId, null), failure);
+        Schedule(id, JobsLaunch, call.Body, "long", () => shape switch
+        {
+            FakeSkyLaunchReturn.JobIdObject => new JsonObject { ["job_id"] = jobId },
+            FakeSkyLaunchReturn.JobIdAndHandle => new JsonArray(jobId, null),
+            _ => new JsonObject { ["job_id"] = new JsonArray(jobId), ["handle"] = "gASVAAAAAAAAAAA=" },
+        }, failure);
 
         if (drop)
         {
@@ -205,6 +215,12 @@ public sealed partial class FakeSkyPilotApiServer
         var page = Int(body, "page");
         var limit = Int(body, "limit");
         var id = Guid.NewGuid().ToString();
+        var failure = TakeFailure(JobsQueue);
+        lock (_gate)
+        {
+            failure ??= JobsControllerUp ? null : ("ClusterNotUpError", "No in-progress managed jobs.");
+        }
+
         Schedule(id, JobsQueue, text, "short", () =>
         {
             // Runs under the lock: newest first, like `sky jobs queue`.
@@ -216,7 +232,7 @@ public sealed partial class FakeSkyPilotApiServer
                 .ToList();
             var filtered = matching.Where(j => statuses is null || statuses.Contains(j.Current.Status)).ToList();
             var shown = page is { } p && limit is { } l && p >= 1 && l > 0 ? filtered.Skip((p - 1) * l).Take(l).ToList() : filtered;
-            var records = new JsonArray([.. shown.Select(j => (JsonNode)Project(j.Record(UserName, UserId, Workspace), fields))]);
+            var records = new JsonArray([.. shown.SelectMany(j => j.Records(UserName, UserId, Workspace)).Select(r => (JsonNode)Project(r, fields))]);
             var counts = new JsonObject();
             foreach (var group in matching.GroupBy(j => j.Current.Status))
             {
@@ -227,7 +243,7 @@ public sealed partial class FakeSkyPilotApiServer
             return v2
                 ? new JsonObject { ["jobs"] = records, ["total"] = filtered.Count, ["total_no_filter"] = unfiltered.Count, ["status_counts"] = counts }
                 : records;
-        }, TakeFailure(JobsQueue));
+        }, failure);
         await AcceptAsync(context, id);
     }
 
@@ -245,9 +261,39 @@ public sealed partial class FakeSkyPilotApiServer
         var id = Guid.NewGuid().ToString();
         Schedule(id, JobsCancel, text, "short", () =>
         {
-            foreach (var job in _jobs.Where(j => all || (jobIds?.Contains(j.Id) ?? false) || (name is not null && j.Name == name)))
+            // As sky/jobs/utils.py cancel_jobs_by_id: the outcome is only in the request's log; the return value is null.
+            var log = Log(id);
+            var targets = all || name is not null
+                ? [.. _jobs.Where(j => all || j.Name == name).Select(j => j.Id)]
+                : jobIds ?? [];
+            var scheduled = new List<int>();
+            foreach (var jobId in targets)
             {
-                job.Cancel();
+                var job = _jobs.FirstOrDefault(j => j.Id == jobId);
+                if (job is null)
+                {
+                    log.Append($"Job {jobId} not found. Skipped.\r\n"); // as recorded: CRLF after the skip lines
+                }
+                else if (FakeSkyJobStatus.IsTerminal(job.Current.Status))
+                {
+                    log.Append($"Job {jobId} is already in terminal state {job.Current.Status}. Skipped.\r\n");
+                }
+                else
+                {
+                    job.Cancel();
+                    scheduled.Add(jobId);
+                }
+            }
+
+            if (scheduled.Count == 0)
+            {
+                log.Append("No job to cancel.\n");
+            }
+            else
+            {
+                log.Append(scheduled.Count == 1
+                    ? $"Job with ID {scheduled[0]} is scheduled to be cancelled.\n"
+                    : $"Jobs with IDs {string.Join(", ", scheduled)} are scheduled to be cancelled.\n");
             }
 
             return null;

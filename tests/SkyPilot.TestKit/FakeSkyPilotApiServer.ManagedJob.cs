@@ -104,22 +104,46 @@ public sealed partial class FakeSkyPilotApiServer
 
         public FakeSkyJobInfo Info() => new(Id, Name, Current.Status, _failureReason, _recoveries, TaskYaml, RequestId, [.. _script.Skip(_cursor).Select(s => s.Status)]);
 
-        public JsonObject Record(string userName, string userHash, string workspace)
+        /// <summary>The tasks of the job (documents of its YAML after an optional name-only header): one queue record each.</summary>
+        public int TaskCount => Math.Max(1, Regex.Split(TaskYaml, @"^---\s*$", RegexOptions.Multiline)
+            .Count(doc => Regex.IsMatch(doc, @"^(run|setup|resources|file_mounts|workdir):", RegexOptions.Multiline)));
+
+        /// <summary>One record per task: earlier tasks of a pipeline have SUCCEEDED once the job runs; the script drives the last.</summary>
+        public IEnumerable<JsonObject> Records(string userName, string userHash, string workspace)
+        {
+            for (var task = 0; task < TaskCount; task++)
+            {
+                var status = Current.Status;
+                if (task < TaskCount - 1 && status is FakeSkyJobStatus.Running or FakeSkyJobStatus.WindingDown or FakeSkyJobStatus.Succeeded)
+                {
+                    status = FakeSkyJobStatus.Succeeded;
+                }
+
+                var record = Record(userName, userHash, workspace, status);
+                record["task_id"] = task;
+                record["task_name"] = TaskCount == 1 ? Name : Name + "-" + task;
+                yield return record;
+            }
+        }
+
+        private JsonObject Record(string userName, string userHash, string workspace, string status)
         {
             var duration = _startAt is { } start ? Math.Round((_endAt ?? EpochNow()) - start, 3) : 0;
+            var placed = status is not (FakeSkyJobStatus.Pending or FakeSkyJobStatus.Submitted or FakeSkyJobStatus.Starting);
             return new JsonObject
             {
+                ["_job_id"] = Id,
                 ["job_id"] = Id,
                 ["task_id"] = 0,
                 ["job_name"] = Name,
                 ["task_name"] = Name,
-                ["status"] = Current.Status,
-                ["schedule_state"] = FakeSkyJobStatus.ScheduleStateFor(Current.Status),
+                ["status"] = status,
+                ["schedule_state"] = FakeSkyJobStatus.ScheduleStateFor(status),
                 ["resources"] = Resources,
-                ["cloud"] = Cloud,
-                ["region"] = Region,
-                ["zone"] = null,
-                ["infra"] = Cloud + "/" + Region,
+                ["cloud"] = placed ? Cloud : "-",
+                ["region"] = placed ? Region : "-",
+                ["zone"] = "-",
+                ["infra"] = placed ? Cloud + "/" + Region : "-",
                 ["recovery_count"] = _recoveries,
                 ["failure_reason"] = _failureReason,
                 ["details"] = null,

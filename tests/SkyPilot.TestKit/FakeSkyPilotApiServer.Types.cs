@@ -20,7 +20,10 @@ public enum FakeSkyAuthMode
 /// <summary>The shape of a successful <c>sky.jobs.launch</c> return value (a JSON string inside /api/get's <c>return_value</c>).</summary>
 public enum FakeSkyLaunchReturn
 {
-    /// <summary><c>[job_id, null]</c>: SkyPilot's <c>(job_id, handle)</c> tuple.</summary>
+    /// <summary><c>{"job_id": [N], "handle": "&lt;base64 pickle&gt;"}</c>: 0.13's shape (a list of job ids), the default.</summary>
+    JobIdList,
+
+    /// <summary><c>[job_id, null]</c>: older servers' <c>(job_id, handle)</c> tuple.</summary>
     JobIdAndHandle,
 
     /// <summary><c>{"job_id": N}</c>.</summary>

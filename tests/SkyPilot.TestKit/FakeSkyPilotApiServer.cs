@@ -11,10 +11,12 @@ using Microsoft.Extensions.Logging;
 namespace SkyPilot.TestKit;
 
 /// <summary>
-/// A loopback SkyPilot API server (sky/server/server.py, sky/jobs/server/server.py): /api/health, auth modes, the client
-/// version check, asynchronous requests (<c>POST</c> → 200 <c>null</c> + request-id header; <c>GET /api/get</c> blocks
-/// until done; <c>GET /api/status</c>) and managed jobs (launch, queue v2/v1, cancel) driven by per-job status scripts;
-/// with fault injection (failed launch, dropped launch response, 503, refused connections). Real wire formats only.
+/// A loopback SkyPilot API server (sky/server/server.py, sky/jobs/server/server.py) that answers as a 0.13 server was
+/// measured to (shared/reference/skypilot-api-0.13): the version gate on every route, health without a user when auth is
+/// off, asynchronous requests (<c>POST</c> → 200 <c>null</c> + request-id header; <c>GET /api/get</c> blocks until done;
+/// <c>GET /api/status</c>; <c>GET /api/stream</c>), managed jobs (launch with job-id lists, queue v2/v1 that fails with
+/// ClusterNotUpError while no controller is up, cancel whose outcome is only in its log, logs with exit codes) driven by
+/// per-job status scripts, and the server's own cloud view (/check, /enabled_clouds, /validate); with fault injection.
 /// </summary>
 public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
 {
@@ -37,9 +39,9 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:&lt;port&gt;</c>, no trailing slash; unchanged by <see cref="StopListeningAsync"/>.</summary>
     public string BaseUrl { get; private set; } = string.Empty;
 
-    public int ApiVersion { get; set; } = 20;
+    public int ApiVersion { get; set; } = 52;
 
-    public string Version { get; set; } = "0.10.3";
+    public string Version { get; set; } = "0.13.0rc1";
 
     public string Commit { get; set; } = "5c3b7a1f2e9d4c6b8a0f1e2d3c4b5a6978695a4b";
 
@@ -66,8 +68,14 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
 
     public string? BasicPassword { get; set; }
 
-    /// <summary>When set, a request (other than /api/health) whose <c>X-SkyPilot-API-Version</c> is missing or lower gets 400 version_mismatch.</summary>
-    public int? MinimumClientApiVersion { get; set; }
+    /// <summary>
+    /// A request that sends both version headers with an <c>X-SkyPilot-API-Version</c> below this gets 400 version_mismatch,
+    /// on every route, /api/health included (0.13: 24). Requests without both headers pass, as on the real server.
+    /// </summary>
+    public int? MinimumClientApiVersion { get; set; } = 24;
+
+    /// <summary>/api/health reports the user (<c>{name, id}</c>), as a server with auth on does; off (auth off): <c>"user": null</c>.</summary>
+    public bool HealthReportsUser { get; set; }
 
     /// <summary>Every request answers 503 (after being recorded).</summary>
     public bool Unavailable { get; set; }
@@ -181,16 +189,22 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
             return;
         }
 
-        if (path != "/api/health" && VersionMismatch(headers) is { } mismatch)
+        var bothVersions = headers.ContainsKey(ApiVersionHeader) && headers.ContainsKey(VersionHeader);
+        if (bothVersions && !OldServer)
+        {
+            context.Response.Headers[ApiVersionHeader] = ApiVersion.ToString();
+            context.Response.Headers[VersionHeader] = Version;
+        }
+
+        if (bothVersions && VersionMismatch(headers) is { } mismatch)
         {
             await WriteJson(context, 400, new JsonObject { ["error"] = "version_mismatch", ["message"] = mismatch });
             return;
         }
 
-        if (!OldServer)
+        if (!OldServer && !bothVersions)
         {
-            context.Response.Headers[ApiVersionHeader] = ApiVersion.ToString();
-            context.Response.Headers[VersionHeader] = Version;
+            // Replies carry the server's versions only when the request sent both headers.
         }
 
         switch (request.Method, path)
@@ -216,6 +230,13 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
             case ("POST", "/jobs/cancel"):
                 await CancelAsync(context, body);
                 break;
+            case ("GET", "/api/stream"):
+                await StreamAsync(context);
+                break;
+            case ("POST", "/jobs/logs"):
+                await JobLogsAsync(context, body);
+                break;
+
             case (_, "/api/health" or "/api/get" or "/api/status" or "/jobs/launch" or "/jobs/queue" or "/jobs/cancel" or "/jobs/queue/v2")
                 when !(OldServer && path == "/jobs/queue/v2"):
                 await WriteJson(context, 405, new JsonObject { ["detail"] = "Method Not Allowed" });
@@ -292,15 +313,14 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
         }
 
         var sent = headers.TryGetValue(ApiVersionHeader, out var text) && int.TryParse(text, out var parsed) ? parsed : (int?)null;
-        if (sent is { } version && version >= minimum)
+        if (sent is null || sent >= minimum)
         {
             return null;
         }
 
         var clientVersion = headers.TryGetValue(VersionHeader, out var v) ? v : "unknown";
-        return sent is null
-            ? $"Your SkyPilot client did not send its API version; the API server requires API version {minimum} or newer (server version {Version}). Upgrade your client: pip install -U skypilot"
-            : $"Your SkyPilot client (version {clientVersion}, API version {sent}) is too old for this API server (version {Version}, minimum client API version {minimum}). Upgrade your client: pip install -U skypilot";
+        // As recorded from 0.13.0rc1: ANSI-coloured, ending in the pip command.
+        return $"\u001b[33mYour SkyPilot client version is too old:{clientVersion}\n\u001b[0mThe server is running on {Version} and the minimum compatible version is 0.11.0.\nUpgrade your client with:\n\u001b[33mpip install -U \"skypilot=={Version}\"\u001b[0m";
     }
 
     private Task HealthAsync(HttpContext context)
@@ -319,13 +339,17 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
         return WriteJson(context, 200, new JsonObject
         {
             ["status"] = "healthy",
-            ["api_version"] = ApiVersion,
+            ["api_version"] = ApiVersion.ToString(),
             ["version"] = Version,
             ["version_on_disk"] = Version,
             ["commit"] = Commit,
-            ["user"] = new JsonObject { ["name"] = UserName, ["id"] = UserId },
             ["basic_auth_enabled"] = AuthMode == FakeSkyAuthMode.Basic,
+            ["user"] = HealthReportsUser ? new JsonObject { ["name"] = UserName, ["id"] = UserId } : null,
             ["service_account_token_enabled"] = AuthMode == FakeSkyAuthMode.ServiceAccountToken || ServiceAccountToken is not null,
+            ["ingress_basic_auth_enabled"] = false,
+            ["latest_version"] = null,
+            ["external_proxy_auth_enabled"] = true,
+            ["telemetry_enabled"] = false,
         });
     }
 

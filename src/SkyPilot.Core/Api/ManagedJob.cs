@@ -11,6 +11,12 @@ namespace SkyPilot.Core.Api
 
         public string? TaskName { get; init; }
 
+        /// <summary>The task's index in a pipeline (0 for a single-task job); the queue has one record per task.</summary>
+        public int TaskId { get; init; }
+
+        /// <summary>For a waited-for pipeline: how many tasks it has (0 when not known).</summary>
+        public int TaskCount { get; init; }
+
         /// <summary>SkyPilot's status name, e.g. <c>RUNNING</c> or <c>FAILED_PRECHECKS</c>.</summary>
         public string Status { get; init; } = ManagedJobStatus.Pending;
 

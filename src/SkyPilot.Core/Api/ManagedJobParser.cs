@@ -21,18 +21,19 @@ namespace SkyPilot.Core.Api
             var dot = status.LastIndexOf('.');
             return new ManagedJob
             {
-                JobId = (long?)job["job_id"] ?? 0,
-                Name = (string?)job["job_name"] ?? (string?)job["task_name"],
-                TaskName = (string?)job["task_name"],
+                JobId = Long(job["job_id"]) ?? Long(job["_job_id"]) ?? 0,
+                TaskId = (int?)Long(job["task_id"]) ?? 0,
+                Name = Text(job["job_name"]) ?? Text(job["task_name"]),
+                TaskName = Text(job["task_name"]),
                 Status = dot >= 0 ? status.Substring(dot + 1) : status, // 'ManagedJobStatus.RUNNING' on some servers
-                FailureReason = (string?)job["failure_reason"],
-                Infra = (string?)job["infra"],
-                Cloud = (string?)job["cloud"],
-                Region = (string?)job["region"],
+                FailureReason = Text(job["failure_reason"]),
+                Infra = Text(job["infra"]),
+                Cloud = Text(job["cloud"]),
+                Region = Text(job["region"]),
                 Resources = job["resources"]?.Type == JTokenType.String ? (string?)job["resources"] : job["resources"]?.ToString(Newtonsoft.Json.Formatting.None),
                 RecoveryCount = (int?)job["recovery_count"] ?? 0,
-                User = (string?)job["user_name"],
-                Workspace = (string?)job["workspace"],
+                User = Text(job["user_name"]),
+                Workspace = Text(job["workspace"]),
                 SubmittedAt = Epoch(job["submitted_at"]),
                 StartedAt = Epoch(job["start_at"]),
                 EndedAt = Epoch(job["end_at"]),
@@ -41,21 +42,33 @@ namespace SkyPilot.Core.Api
             };
         }
 
-        /// <summary>The job id from a launch's return value: a number, <c>[job_id, handle]</c>, or <c>{"job_id": n}</c>.</summary>
+        /// <summary>
+        /// The job id from a launch's return value: <c>{"job_id": [2], "handle": ...}</c> (0.13: a list, one id per job),
+        /// <c>{"job_id": 2}</c>, <c>[job_id, handle]</c> or a bare number (older servers).
+        /// </summary>
         public static long? LaunchedJobId(JToken? value)
         {
             switch (value)
             {
                 case JValue number when number.Type == JTokenType.Integer:
                     return (long)number;
-                case JArray array when array.Count > 0 && array[0].Type == JTokenType.Integer:
-                    return (long)array[0];
-                case JObject obj when obj["job_id"]?.Type == JTokenType.Integer:
-                    return (long)obj["job_id"]!;
+                case JArray array when array.Count > 0:
+                    return LaunchedJobId(array[0]);
+                case JObject obj:
+                    return LaunchedJobId(obj["job_id"]);
                 default:
                     return null;
             }
         }
+
+        /// <summary>Text we show: ANSI codes stripped; the server's <c>-</c> for "unknown" is no value.</summary>
+        private static string? Text(JToken? token)
+        {
+            var text = AnsiText.Strip(token is JValue v && v.Value != null ? Convert.ToString(v.Value, CultureInfo.InvariantCulture) : null);
+            return string.IsNullOrEmpty(text) || text == "-" ? null : text;
+        }
+
+        private static long? Long(JToken? token) => token is JValue v && v.Type == JTokenType.Integer ? (long)v : Seconds(token) is double d && d == Math.Floor(d) ? (long)d : (long?)null;
 
         private static DateTimeOffset? Epoch(JToken? token) =>
             Seconds(token) is double seconds && seconds > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : (DateTimeOffset?)null;

@@ -1,12 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -18,31 +15,34 @@ namespace SkyPilot.Core.Api
 {
     /// <summary>
     /// The SkyPilot API server protocol: <c>/api/health</c> first, then asynchronous requests (POST answers a request
-    /// id in <c>X-Skypilot-Request-ID</c> or <c>X-Request-ID</c>; <c>GET /api/get</c> blocks for the result).
-    /// A launch is posted once only: a lost response is resolved through <c>/api/status</c>, never by posting again.
+    /// id in <c>X-Skypilot-Request-ID</c> or <c>X-Request-ID</c>; <c>GET /api/get</c> blocks for the result). Every call
+    /// goes through the one transport (<see cref="RetryingHttpSender"/>); the launch POST gets exactly one attempt, and a
+    /// launch whose answer was lost is resolved only through the marker this submission put in its body.
     /// </summary>
     public sealed class SkyApiClient
     {
-        /// <summary>The API version this client speaks (sent as <c>X-SkyPilot-API-Version</c>).</summary>
-        public const int ApiVersion = 20;
-
-        public const string ClientVersion = "0.1.0+skypilot.powershell";
-
-        private static readonly string[] RequestIdHeaders = { "X-Skypilot-Request-ID", "X-Request-ID" };
+        /// <summary>
+        /// The env var carrying a submission's marker in a launch's <c>env_vars</c>: <c>/api/status</c> returns the body it
+        /// received, so a lost launch response can be matched to exactly this submission's request.
+        /// </summary>
+        public const string LaunchMarkerVariable = "SKYPILOT_PS_LAUNCH_MARKER";
 
         /// <summary>Variables that are secrets or describe this client's connection, never the job.</summary>
         private static readonly HashSet<string> NotForwarded = new HashSet<string>(StringComparer.Ordinal)
         {
             "SKYPILOT_SERVICE_ACCOUNT_TOKEN", "SKYPILOT_API_SERVER_ENDPOINT", "SKYPILOT_DB_CONNECTION_URI",
         };
+
+        private static readonly TimeSpan RequestWait = TimeSpan.FromMinutes(30);
+
         private readonly HttpClient _http;
         private readonly SkyApiEndpoint _endpoint;
         private readonly SkyEnvironment _env;
         private readonly HttpSettings _settings;
         private readonly ISkyLog _log;
-
-        /// <summary>The user id the server attributes our requests to (from /api/health), once known.</summary>
-        private string? _serverUserId;
+        private readonly RetryingHttpSender _sender;
+        private readonly RetryingHttpSender _once;
+        private readonly RetryingHttpSender _waiting;
 
         public SkyApiClient(HttpClient http, SkyApiEndpoint endpoint, SkyEnvironment env, ISkyLog log)
         {
@@ -51,215 +51,258 @@ namespace SkyPilot.Core.Api
             _env = env;
             _settings = HttpSettings.FromEnvironment(env);
             _log = log;
+            _sender = new RetryingHttpSender(http, _settings, log);
+            _once = new RetryingHttpSender(http, _settings.With(maxAttempts: 1), log);
+            _waiting = new RetryingHttpSender(http, _settings.With(attemptTimeout: RequestWait), log);
         }
 
         public SkyApiEndpoint Endpoint => _endpoint;
 
+        /// <summary>What the last health check said, once made.</summary>
+        public SkyApiServerInfo? Server { get; private set; }
+
         /// <summary>
-        /// Checks the server is there (<c>/api/health</c>), lets us in and speaks our version (an ordinary route), before
-        /// anything is staged. Returns its api_version when reported.
+        /// Variables added to every request's <c>env_vars</c> besides the caller's <c>SKYPILOT_*</c> ones (for a local
+        /// server, the identity variables SkyPilot's own client forwards). Never logged.
         /// </summary>
-        public async Task<int?> CheckHealthAsync(CancellationToken cancellationToken)
+        public IReadOnlyDictionary<string, string> ForwardedVariables { get; set; } = new Dictionary<string, string>();
+
+        /// <summary>What <c>/api/health</c> reports, without judging it (for Get-SkyApiServer).</summary>
+        public async Task<SkyApiServerInfo> GetServerInfoAsync(CancellationToken cancellationToken)
         {
-            var (status, body) = await SendAsync(HttpMethod.Get, "api/health", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
-            ThrowForStatus(status, body, "health check");
-            var health = ParseObject(body, "health check");
-            if ((string?)health["status"] == "needs_auth")
+            var reply = await SendAsync(_sender, HttpMethod.Get, "api/health", null, "health check", cancellationToken).ConfigureAwait(false);
+            if (reply.StatusCode == 401 && SkyApiReplies.TryParse(reply.Body) is JObject needsAuth && (string?)needsAuth["status"] == "needs_auth")
             {
-                throw NeedsAuth();
+                return new SkyApiServerInfo { Endpoint = _endpoint.ToString(), EndpointSource = _endpoint.Source, Status = "needs_auth", Auth = _endpoint.AuthDescription, IsRemote = _endpoint.IsRemote, LocationReason = _endpoint.LocationReason, SupportNote = "authentication required" };
             }
 
-            _serverUserId = (string?)health["user"]?["id"];
+            SkyApiReplies.ThrowForStatus(reply, "the health check", _endpoint);
+            if (!(SkyApiReplies.TryParse(reply.Body) is JObject health))
+            {
+                throw new SkyApiException(SkyApiFailure.BadResponse, "The answer of " + _endpoint + " to /api/health is not a JSON object.", "Is " + _endpoint + " a SkyPilot API server?");
+            }
+
+            Server = SkyApiReplies.Health(health, _endpoint, SkyApiReplies.ApiVersionHeader(reply));
+            return Server;
+        }
+
+        /// <summary>
+        /// Checks the server is there, speaks a supported API version and lets us in (an ordinary route), before anything
+        /// is staged.
+        /// </summary>
+        public async Task<SkyApiServerInfo> CheckHealthAsync(CancellationToken cancellationToken)
+        {
+            var info = await GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
+            if (info.Status == "needs_auth")
+            {
+                throw SkyApiReplies.NeedsAuth(_endpoint);
+            }
+
+            if (info.ApiVersion is int version && version < SkyApiProtocol.MinServerApiVersion)
+            {
+                throw SkyApiReplies.TooOld(_endpoint, info);
+            }
+
+            if (info.ApiVersion is int newer && newer > SkyApiProtocol.MaxServerApiVersion)
+            {
+                _log.Warning("The API server at " + _endpoint + " speaks API version " + newer + ", newer than this module was checked against (" + SkyApiProtocol.SupportedRange + ").");
+            }
 
             // /api/health is often open to everyone; an ordinary route shows whether we are let in and speak its version.
-            var (statusCode, statusBody) = await SendAsync(HttpMethod.Get, "api/status?all_status=false", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
-            ThrowForStatus(statusCode, statusBody, "request status");
-
-            return (int?)health["api_version"];
+            var status = await SendAsync(_sender, HttpMethod.Get, "api/status?all_status=false", null, "request status", cancellationToken).ConfigureAwait(false);
+            SkyApiReplies.ThrowForStatus(status, "the request status", _endpoint);
+            return info;
         }
 
-        /// <summary>Launches a managed job: POST once, then wait for the request. Returns the job id and request id.</summary>
-        public async Task<(long JobId, string RequestId)> LaunchAsync(string taskYaml, string? name, CancellationToken cancellationToken)
+        /// <summary>
+        /// Launches a managed job: one POST carrying <paramref name="marker"/>, then wait for the request. After the body
+        /// was sent, anything but a definitive rejection by the server itself ends in
+        /// <see cref="SkyApiFailure.LaunchOutcomeUnknown"/> unless the marker finds this very request.
+        /// </summary>
+        public async Task<(long JobId, string RequestId)> LaunchAsync(string taskYaml, string? name, string marker, CancellationToken cancellationToken)
         {
-            var body = Body();
+            var body = Body("Submit-SkyJob", (LaunchMarkerVariable, marker));
             body["task"] = taskYaml;
             body["name"] = name;
-            var sentAt = DateTimeOffset.UtcNow;
-            string requestId;
+            string? requestId = null;
+            string? lost = null;
             try
             {
-                requestId = await PostAsync("jobs/launch", body, cancellationToken, resolveLostResponse: true).ConfigureAwait(false);
-            }
-            catch (LostResponseException lost)
-            {
-                _log.Warning("The launch response was lost (" + lost.Message + "); looking the request up on the server instead of posting again");
-                requestId = await FindLaunchRequestAsync(sentAt, cancellationToken).ConfigureAwait(false);
-            }
-
-            // From here on the server has the launch: a failure to read its outcome must never read as "not submitted".
-            var result = await GetLaunchResultAsync(requestId, cancellationToken).ConfigureAwait(false);
-            var jobId = ManagedJobParser.LaunchedJobId(result.ReturnValue)
-                ?? throw new SkyApiException(SkyApiFailure.BadResponse, "The launch request " + requestId + " finished without a job id.", "Check the job queue with Get-SkyJob.");
-            return (jobId, requestId);
-        }
-
-        /// <summary>Waits for an accepted launch, retrying transient failures; gives up as <see cref="SkyApiFailure.LaunchOutcomeUnknown"/>.</summary>
-        private async Task<ApiRequestResult> GetLaunchResultAsync(string requestId, CancellationToken cancellationToken)
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
+                var reply = await SendAsync(_once, HttpMethod.Post, "jobs/launch", body, "launch", cancellationToken).ConfigureAwait(false);
+                if (reply.IsSuccess)
                 {
-                    return await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+                    requestId = SkyApiReplies.RequestId(reply);
+                    lost = requestId is null ? "the answer carried no request id" : null;
                 }
-                catch (SkyApiException e) when (e.Failure != SkyApiFailure.RequestFailed)
+                else if (SkyApiReplies.IsDefinitiveRejection(reply))
                 {
-                    if (attempt >= _settings.MaxAttempts || e.Failure == SkyApiFailure.NeedsAuth || e.Failure == SkyApiFailure.VersionMismatch)
-                    {
-                        throw new SkyApiException(
-                            SkyApiFailure.LaunchOutcomeUnknown,
-                            "The launch was accepted as request " + requestId + ", but its outcome could not be read: " + e.Message + " The job may exist; nothing was posted again.",
-                            "Check Get-SkyJob (or 'sky api get " + requestId + "') before submitting again.",
-                            inner: e);
-                    }
-
-                    _log.Verbose("Reading launch request " + requestId + " failed (" + e.Message + "); retrying");
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), cancellationToken).ConfigureAwait(false);
+                    SkyApiReplies.ThrowForStatus(reply, "the launch", _endpoint);
+                }
+                else
+                {
+                    lost = "the answer was HTTP " + reply.StatusCode + (SkyApiReplies.IsServerJson(reply) ? string.Empty : " from something other than the API server");
                 }
             }
+            catch (ServiceUnreachableException e) when (!e.NotSent)
+            {
+                lost = Redactor.Redact(e.Detail);
+            }
+            catch (ServiceUnreachableException e)
+            {
+                throw Unreachable(e.Detail, e);
+            }
+
+            if (requestId is null)
+            {
+                _log.Warning("The launch's answer was lost (" + lost + "); looking for this submission's request on the server instead of posting again.");
+                requestId = await FindLaunchAsync(marker, cancellationToken).ConfigureAwait(false)
+                    ?? throw OutcomeUnknown(null, "its answer was lost (" + lost + ") and the server lists no launch with this submission's marker yet");
+            }
+
+            return (await LaunchResultAsync(requestId, cancellationToken).ConfigureAwait(false), requestId);
         }
 
-        /// <summary>The managed-job queue (<c>/jobs/queue/v2</c>, falling back to <c>/jobs/queue</c> on older servers).</summary>
-        public async Task<IReadOnlyList<ManagedJob>> QueueAsync(IReadOnlyList<long>? jobIds, bool skipFinished, CancellationToken cancellationToken)
+        /// <summary>The job id of a launch request that the server has, waiting for it to finish.</summary>
+        public async Task<long> LaunchResultAsync(string requestId, CancellationToken cancellationToken)
         {
-            var body = Body();
-            body["refresh"] = false;
-            body["skip_finished"] = skipFinished;
-            body["all_users"] = false;
-            body["job_ids"] = jobIds is null ? null : new JArray(jobIds);
-            string requestId;
+            ApiRequestResult result;
             try
             {
-                requestId = await PostAsync("jobs/queue/v2", body, cancellationToken).ConfigureAwait(false);
+                result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
             }
-            catch (SkyApiException e) when (e.Failure == SkyApiFailure.BadResponse && e.Message.Contains("HTTP 404"))
+            catch (SkyApiException e) when (e.Failure != SkyApiFailure.RequestFailed)
             {
-                requestId = await PostAsync("jobs/queue", body, cancellationToken).ConfigureAwait(false);
+                // The server has the launch: failing to read its outcome must never read as "not submitted".
+                throw OutcomeUnknown(requestId, "its outcome could not be read: " + e.Message, e);
             }
 
-            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
-            return ManagedJobParser.ParseQueue(result.ReturnValue, _endpoint.ToString());
+            return ManagedJobParser.LaunchedJobId(result.ReturnValue)
+                ?? throw new SkyApiException(SkyApiFailure.BadResponse, "The launch request " + requestId + " finished without a job id.", "Check the job queue with Get-SkyJob before submitting again.", requestId: requestId);
         }
 
-        public async Task CancelAsync(IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
+        /// <summary>
+        /// The launch request carrying <paramref name="marker"/>, or null when the server (which answered) lists none.
+        /// Throws <see cref="SkyApiFailure.LaunchOutcomeUnknown"/> when the server cannot be asked.
+        /// </summary>
+        public async Task<string?> FindLaunchAsync(string marker, CancellationToken cancellationToken)
         {
-            var body = Body();
-            body["job_ids"] = new JArray(jobIds);
-            body["all"] = false;
-            body["all_users"] = false;
-            var requestId = await PostAsync("jobs/cancel", body, cancellationToken).ConfigureAwait(false);
-            await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>Waits for a request (<c>GET /api/get</c> blocks until it finishes) and decodes its return value.</summary>
-        public async Task<ApiRequestResult> GetRequestAsync(string requestId, CancellationToken cancellationToken)
-        {
-            var (status, body) = await SendAsync(HttpMethod.Get, "api/get?request_id=" + Uri.EscapeDataString(requestId), null, TimeSpan.FromMinutes(30), cancellationToken).ConfigureAwait(false);
-            if (status == 500)
-            {
-                throw RequestFailed(requestId, body);
-            }
-
-            ThrowForStatus(status, body, "request " + requestId);
-            var payload = ParseObject(body, "request " + requestId);
-            return new ApiRequestResult(requestId, (string?)payload["name"], (string?)payload["status"], DecodeJsonString(payload["return_value"]));
-        }
-
-        private async Task<string> FindLaunchRequestAsync(DateTimeOffset sentAt, CancellationToken cancellationToken)
-        {
-            if (_serverUserId is null)
-            {
-                await CheckHealthAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var users = new HashSet<string?>(StringComparer.Ordinal) { UserId(), _serverUserId };
-            for (var attempt = 0; attempt < 5; attempt++)
-            {
-                var (status, body) = await SendAsync(HttpMethod.Get, "api/status?all_status=true", null, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
-                ThrowForStatus(status, body, "request status");
-                var candidates = (JToken.Parse(body) as JArray ?? new JArray()).OfType<JObject>()
-                    .Where(r => (string?)r["name"] == "sky.jobs.launch")
-                    .Where(r => (string?)r["user_id"] is null || users.Contains((string?)r["user_id"]))
-                    .Where(r => ManagedJobParser.Seconds(r["created_at"]) is double created && created >= sentAt.ToUnixTimeSeconds() - 5)
-                    .Select(r => (string?)r["request_id"]).Where(id => id != null).ToList();
-                if (candidates.Count == 1)
-                {
-                    return candidates[0]!;
-                }
-
-                if (candidates.Count > 1)
-                {
-                    throw new SkyApiException(SkyApiFailure.LaunchOutcomeUnknown, "The launch response was lost and " + candidates.Count + " launches since " + sentAt.ToString("u", CultureInfo.InvariantCulture) + " match (" + string.Join(", ", candidates) + "); nothing was posted again.", "Check Get-SkyJob before submitting again.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(300 * (attempt + 1)), cancellationToken).ConfigureAwait(false);
-            }
-
-            throw new SkyApiException(SkyApiFailure.LaunchOutcomeUnknown, "The launch response was lost and the server shows no launch request since " + sentAt.ToString("u", CultureInfo.InvariantCulture) + "; it appears nothing was submitted, and nothing was posted again.", "Check Get-SkyJob, then submit again (staged files are reused).");
-        }
-
-        /// <summary>POSTs an asynchronous request once and returns its request id.</summary>
-        private async Task<string> PostAsync(string path, JObject body, CancellationToken cancellationToken, bool resolveLostResponse = false)
-        {
-            int status;
-            string text;
-            HttpResponseHeaders headers;
+            HttpCallResult reply;
             try
             {
-                (status, text, headers) = await SendOnceAsync(HttpMethod.Post, path, body, _settings.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+                reply = await SendAsync(_sender, HttpMethod.Get, "api/status?all_status=true", null, "request status", cancellationToken).ConfigureAwait(false);
+                SkyApiReplies.ThrowForStatus(reply, "the request status", _endpoint);
             }
-            catch (LostResponseException e) when (!resolveLostResponse)
+            catch (Exception e) when (e is SkyApiException || e is ServiceUnreachableException)
             {
-                throw Unreachable(e.Message, e);
+                throw OutcomeUnknown(null, "its answer was lost and the server could not be asked which launches it has: " + Redactor.Redact(e.Message), e);
             }
 
-            ThrowForStatus(status, text, path);
-            foreach (var name in RequestIdHeaders)
+            // The request body can hold forwarded credentials: it is read for the marker only, never shown or logged.
+            foreach (var record in (SkyApiReplies.TryParse(reply.Body) as JArray ?? new JArray()).OfType<JObject>())
             {
-                if (headers.TryGetValues(name, out var values) && values.FirstOrDefault() is string id && id.Length > 0)
+                if (((string?)record["name"])?.EndsWith("jobs.launch", StringComparison.Ordinal) == true
+                    && SkyApiReplies.DecodeJsonString(record["request_body"]) is JObject body
+                    && (string?)body["env_vars"]?[LaunchMarkerVariable] == marker
+                    && (string?)record["request_id"] is string id)
                 {
                     return id;
                 }
             }
 
-            throw new SkyApiException(SkyApiFailure.BadResponse, "The API server answered /" + path + " without a request id (neither X-Skypilot-Request-ID nor X-Request-ID).", "Is " + _endpoint + " a SkyPilot API server?");
+            return null;
         }
 
-        private async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, JObject? body, TimeSpan timeout, CancellationToken cancellationToken)
+        /// <summary>The managed-job queue (<c>/jobs/queue/v2</c>, falling back to <c>/jobs/queue</c> on older servers). No jobs controller: empty.</summary>
+        public async Task<IReadOnlyList<ManagedJob>> QueueAsync(ManagedJobQuery query, CancellationToken cancellationToken)
         {
+            var body = Body("Get-SkyJob");
+            body["refresh"] = query.Refresh;
+            body["skip_finished"] = query.SkipFinished;
+            body["all_users"] = query.AllUsers;
+            body["job_ids"] = query.JobIds is null ? null : new JArray(query.JobIds);
+            if (query.Workspace != null)
+            {
+                body["workspace_match"] = query.Workspace;
+            }
+
+            var reply = await SendAsync(_sender, HttpMethod.Post, "jobs/queue/v2", body, "job queue", cancellationToken).ConfigureAwait(false);
+            if (reply.StatusCode == 404)
+            {
+                reply = await SendAsync(_sender, HttpMethod.Post, "jobs/queue", body, "job queue", cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
-                var (status, text, _) = await SendOnceAsync(method, path, body, timeout, cancellationToken).ConfigureAwait(false);
-                return (status, text);
+                var result = await GetRequestAsync(Accepted(reply, "the job queue"), cancellationToken).ConfigureAwait(false);
+                return ManagedJobParser.ParseQueue(result.ReturnValue, _endpoint.ToString());
             }
-            catch (LostResponseException e)
+            catch (SkyApiException e) when (e.ErrorType == "ClusterNotUpError")
             {
-                throw Unreachable(e.Message, e);
+                // No jobs controller: `sky jobs queue` shows an empty queue and exits 0.
+                _log.Verbose("The jobs controller is not up (" + e.Message + "): no managed jobs.");
+                return Array.Empty<ManagedJob>();
             }
         }
 
-        private async Task<(int Status, string Body, HttpResponseHeaders Headers)> SendOnceAsync(HttpMethod method, string path, JObject? body, TimeSpan timeout, CancellationToken cancellationToken)
+        /// <summary>Cancels jobs and reports per job what the server did (read from the request's log).</summary>
+        public async Task<IReadOnlyList<CancelOutcome>> CancelAsync(IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
         {
-            using (var request = new HttpRequestMessage(method, new Uri(_endpoint.BaseUri, path)))
-            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            var body = Body("Stop-SkyJob");
+            body["job_ids"] = new JArray(jobIds);
+            body["all"] = false;
+            body["all_users"] = false;
+            var reply = await SendAsync(_sender, HttpMethod.Post, "jobs/cancel", body, "cancel", cancellationToken).ConfigureAwait(false);
+            var requestId = Accepted(reply, "the cancel request");
+            await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            var log = await ReadLogAsync(requestId, cancellationToken).ConfigureAwait(false);
+            return CancelLog.Parse(log, jobIds);
+        }
+
+        /// <summary>A finished request's whole log (<c>/api/stream</c>, plain, not following).</summary>
+        public async Task<string> ReadLogAsync(string requestId, CancellationToken cancellationToken)
+        {
+            var reply = await SendAsync(_sender, HttpMethod.Get, "api/stream?request_id=" + Uri.EscapeDataString(requestId) + "&format=plain&follow=false", null, "request log", cancellationToken).ConfigureAwait(false);
+            SkyApiReplies.ThrowForStatus(reply, "the log of request " + requestId, _endpoint);
+            return reply.Body;
+        }
+
+        /// <summary>Waits for a request (<c>GET /api/get</c> blocks until it finishes) and decodes its return value.</summary>
+        public async Task<ApiRequestResult> GetRequestAsync(string requestId, CancellationToken cancellationToken)
+        {
+            var reply = await SendAsync(_waiting, HttpMethod.Get, "api/get?request_id=" + Uri.EscapeDataString(requestId), null, "request " + requestId, cancellationToken, IsTransientForGet).ConfigureAwait(false);
+            return SkyApiReplies.RequestResult(requestId, reply, _endpoint);
+        }
+
+        /// <summary>/api/get answers 500 with the record for a request that failed: that is an answer, not a fault.</summary>
+        private static bool IsTransientForGet(HttpCallResult reply) =>
+            reply.StatusCode == 429 || reply.StatusCode == 502 || reply.StatusCode == 503 || reply.StatusCode == 504
+            || (reply.StatusCode == 500 && !(SkyApiReplies.TryParse(reply.Body) is JObject json && json["detail"] is JObject));
+
+        private static bool IsTransient(HttpCallResult reply) =>
+            reply.StatusCode == 429 || reply.StatusCode == 502 || reply.StatusCode == 503 || reply.StatusCode == 504
+            || (reply.StatusCode == 500 && !SkyApiReplies.IsServerJson(reply));
+
+        private string Accepted(HttpCallResult reply, string what)
+        {
+            SkyApiReplies.ThrowForStatus(reply, what, _endpoint);
+            return SkyApiReplies.RequestId(reply)
+                ?? throw new SkyApiException(SkyApiFailure.BadResponse, "The API server answered " + what + " without a request id (neither X-Skypilot-Request-ID nor X-Request-ID).", "Is " + _endpoint + " a SkyPilot API server?");
+        }
+
+        /// <summary>Sends through the one transport; a call that never got an answer becomes <see cref="SkyApiFailure.Unreachable"/> (except for the launch).</summary>
+        private async Task<HttpCallResult> SendAsync(RetryingHttpSender sender, HttpMethod method, string path, JObject? body, string operation, CancellationToken cancellationToken, Func<HttpCallResult, bool>? isTransient = null)
+        {
+            var json = body?.ToString(Formatting.None);
+            HttpRequestMessage Create()
             {
-                if (body != null)
+                var request = new HttpRequestMessage(method, new Uri(_endpoint.BaseUri, path));
+                if (json != null)
                 {
-                    request.Content = new StringContent(body.ToString(Formatting.None), Encoding.UTF8, "application/json");
+                    request.Content = new StringContent(json, Encoding.UTF8, "application/json");
                 }
 
-                request.Headers.TryAddWithoutValidation("X-SkyPilot-API-Version", ApiVersion.ToString(CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation("X-SkyPilot-Version", ClientVersion);
+                request.Headers.TryAddWithoutValidation(SkyApiProtocol.ApiVersionHeader, SkyApiProtocol.ApiVersion.ToString(CultureInfo.InvariantCulture));
+                request.Headers.TryAddWithoutValidation(SkyApiProtocol.VersionHeader, SkyApiProtocol.ClientVersion);
                 if (_endpoint.BearerToken != null)
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.BearerToken);
@@ -269,100 +312,28 @@ namespace SkyPilot.Core.Api
                     request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _endpoint.BasicAuth);
                 }
 
-                deadline.CancelAfter(timeout);
-                var started = DateTime.UtcNow;
-                try
+                if (_endpoint.Cookies != null)
                 {
-                    using (var response = await _http.SendAsync(request, deadline.Token).ConfigureAwait(false))
-                    {
-                        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                        _log.Debug("HTTP " + method + " " + Redactor.Redact(request.RequestUri!.ToString()) + " -> " + (int)response.StatusCode + " (" + (long)(DateTime.UtcNow - started).TotalMilliseconds + " ms)");
-                        return ((int)response.StatusCode, text, response.Headers);
-                    }
+                    request.Headers.TryAddWithoutValidation("Cookie", _endpoint.Cookies);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (OperationCanceledException e)
-                {
-                    throw new LostResponseException("no answer within " + timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s", e, refused: false);
-                }
-                catch (HttpRequestException e)
-                {
-                    var refused = e.GetBaseException() is SocketException socket && socket.SocketErrorCode == SocketError.ConnectionRefused;
-                    if (refused)
-                    {
-                        throw Unreachable(e.GetBaseException().Message, e);
-                    }
 
-                    throw new LostResponseException(e.GetBaseException().Message, e, refused: false);
-                }
-                catch (IOException e)
-                {
-                    throw new LostResponseException(e.Message, e, refused: false);
-                }
+                return request;
             }
-        }
 
-        private void ThrowForStatus(int status, string body, string what)
-        {
-            if (status >= 200 && status < 300)
+            if (sender == _once)
             {
-                return;
+                return await sender.SendAsync(Create, "SkyPilot API " + operation, cancellationToken, isTransient ?? IsTransient).ConfigureAwait(false);
             }
 
-            if (status == 401)
-            {
-                throw NeedsAuth();
-            }
-
-            JObject? error = null;
             try
             {
-                error = JToken.Parse(body) as JObject;
+                return await sender.SendAsync(Create, "SkyPilot API " + operation, cancellationToken, isTransient ?? IsTransient).ConfigureAwait(false);
             }
-            catch (JsonException)
+            catch (ServiceUnreachableException e)
             {
+                throw Unreachable(e.Detail, e);
             }
-
-            if (status == 400 && ((string?)error?["error"] == "version_mismatch" || (string?)error?["detail"]?["error"] == "version_mismatch"))
-            {
-                var message = (string?)error?["message"] ?? (string?)error?["detail"]?["message"] ?? "versions are incompatible";
-                throw new SkyApiException(SkyApiFailure.VersionMismatch, "The SkyPilot API server at " + _endpoint + " does not accept this client's API version " + ApiVersion + ": " + message, "Upgrade the module, or use an API server of a compatible SkyPilot version.");
-            }
-
-            if (status == 503 || status == 502 || status == 504)
-            {
-                throw Unreachable("HTTP " + status + " for " + what, null);
-            }
-
-            var detail = (string?)error?["detail"] ?? (string?)error?["message"] ?? Truncate(body);
-            throw new SkyApiException(SkyApiFailure.BadResponse, "The API server answered HTTP " + status + " for " + what + ": " + Redactor.Redact(detail), "Check the server's logs ('sky api logs').");
         }
-
-        private SkyApiException RequestFailed(string requestId, string body)
-        {
-            JToken? error = null;
-            try
-            {
-                var root = JToken.Parse(body) as JObject;
-                var payload = root?["detail"] as JObject ?? root;
-                error = DecodeJsonString(payload?["error"]);
-            }
-            catch (JsonException)
-            {
-            }
-
-            var type = (string?)error?["type"];
-            var message = (string?)error?["message"] ?? Truncate(body);
-            return new SkyApiException(SkyApiFailure.RequestFailed, (type is null ? string.Empty : ShortType(type) + ": ") + Redactor.Redact(message), "See the request's log: sky api logs " + requestId, type);
-        }
-
-        private SkyApiException NeedsAuth() => new SkyApiException(
-            SkyApiFailure.NeedsAuth,
-            "The SkyPilot API server at " + _endpoint + " requires authentication" + (_endpoint.BearerToken != null || _endpoint.BasicAuth != null ? " and refused the credentials sent" : string.Empty) + ".",
-            "Set SKYPILOT_SERVICE_ACCOUNT_TOKEN to a service-account token (sky_...), put user:password in the endpoint URL, or run 'sky api login'.");
 
         private SkyApiException Unreachable(string detail, Exception? inner) => new SkyApiException(
             SkyApiFailure.Unreachable,
@@ -370,7 +341,15 @@ namespace SkyPilot.Core.Api
             "Start it with 'sky api start', or point SKYPILOT_API_SERVER_ENDPOINT or -Endpoint at a running server.",
             inner: inner);
 
-        private JObject Body()
+        private SkyApiException OutcomeUnknown(string? requestId, string why, Exception? inner = null) => new SkyApiException(
+            SkyApiFailure.LaunchOutcomeUnknown,
+            "The launch was sent to " + _endpoint + (requestId is null ? string.Empty : " as request " + requestId) + ", but " + why + ". The job may exist; nothing was posted again.",
+            (requestId is null ? "Check Get-SkyJob" : "Check Get-SkyJob or 'sky api get " + requestId + "'")
+                + ". Running the same Submit-SkyJob again first looks this launch up and returns it if the server has it.",
+            inner: inner,
+            requestId: requestId);
+
+        private JObject Body(string command, params (string Name, string Value)[] extra)
         {
             var remote = _endpoint.IsRemote;
             var env = new JObject();
@@ -382,69 +361,27 @@ namespace SkyPilot.Core.Api
                 }
             }
 
-            env["SKYPILOT_USER_ID"] = UserId();
+            foreach (var pair in ForwardedVariables)
+            {
+                env[pair.Key] = pair.Value;
+            }
+
+            foreach (var (name, value) in extra)
+            {
+                env[name] = value;
+            }
+
+            env["SKYPILOT_USER_ID"] = SkyUser.Id(_env);
             env["SKYPILOT_USER"] = SkyUser.Name(_env);
             return new JObject
             {
                 ["env_vars"] = env,
                 ["entrypoint"] = "SkyPilot.PowerShell",
-                ["entrypoint_command"] = "Submit-SkyJob",
+                ["entrypoint_command"] = command,
                 ["using_remote_api_server"] = remote,
                 // A remote server cannot read this machine's ~/.sky/config.yaml: send it, as SkyPilot's client does (not api_server).
                 ["override_skypilot_config"] = remote ? Config.SkyConfig.Load(_env).ToJson("api_server") : null,
             };
-        }
-
-        private string UserId() => SkyUser.Id(_env);
-
-        private static JObject ParseObject(string body, string what)
-        {
-            try
-            {
-                return JToken.Parse(body) as JObject ?? throw new JsonReaderException("not an object");
-            }
-            catch (JsonException)
-            {
-                throw new SkyApiException(SkyApiFailure.BadResponse, "The API server's answer to the " + what + " is not a JSON object.", "Is the endpoint a SkyPilot API server?");
-            }
-        }
-
-        /// <summary>The server sends return values and errors as JSON strings; older ones sometimes as plain JSON.</summary>
-        private static JToken? DecodeJsonString(JToken? token)
-        {
-            if (token is JValue value && value.Type == JTokenType.String)
-            {
-                try
-                {
-                    return JToken.Parse((string)value!);
-                }
-                catch (JsonException)
-                {
-                    return value;
-                }
-            }
-
-            return token?.Type == JTokenType.Null ? null : token;
-        }
-
-        private static string ShortType(string type)
-        {
-            var dot = type.LastIndexOf('.');
-            return dot >= 0 ? type.Substring(dot + 1) : type;
-        }
-
-        private static string Truncate(string text) => text.Length > 300 ? text.Substring(0, 300) + "..." : text;
-
-        /// <summary>The request may have reached the server, but no answer came back.</summary>
-        private sealed class LostResponseException : Exception
-        {
-            public LostResponseException(string message, Exception inner, bool refused)
-                : base(message, inner)
-            {
-                Refused = refused;
-            }
-
-            public bool Refused { get; }
         }
     }
 }

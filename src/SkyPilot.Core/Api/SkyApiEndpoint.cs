@@ -13,22 +13,38 @@ namespace SkyPilot.Core.Api
     {
         public const string DefaultEndpoint = "http://127.0.0.1:46580";
 
-        private SkyApiEndpoint(Uri baseUri, string source, string? bearerToken, string? basicAuth)
+        /// <summary>
+        /// Overrides whether the server is local (acts with this user's credentials) or remote (its own): <c>local</c> or
+        /// <c>remote</c>. For a local server on another port, or an SSH tunnel to a remote one on localhost.
+        /// </summary>
+        public const string LocationVariable = "SKYPILOT_PS_API_SERVER_LOCATION";
+
+        private SkyApiEndpoint(Uri baseUri, string source, string? bearerToken, string? basicAuth, string? cookies, bool? locationOverride)
         {
             BaseUri = baseUri;
             Source = source;
             BearerToken = bearerToken;
             BasicAuth = basicAuth;
+            Cookies = cookies;
+            var guessLocal = baseUri.IsLoopback && baseUri.Port == 46580;
+            IsRemote = !(locationOverride ?? guessLocal);
+            LocationReason = locationOverride is bool local
+                ? (local ? "local" : "remote") + " (" + LocationVariable + ")"
+                : guessLocal ? "local (SkyPilot's own local server: loopback, port 46580)" : "remote (not SkyPilot's local server on loopback port 46580; set " + LocationVariable + "=local to override)";
         }
 
         /// <summary>The server URL without credentials or trailing slash.</summary>
         public Uri BaseUri { get; }
 
         /// <summary>
-        /// False only for SkyPilot's own local server (<c>127.0.0.1:46580</c> / <c>localhost:46580</c>), which reads this
-        /// machine's config itself; any other endpoint is treated as remote, as SkyPilot's client does.
+        /// False for SkyPilot's own local server (<c>127.0.0.1:46580</c> / <c>localhost:46580</c>), which acts with this
+        /// user's credentials and reads this machine's config itself; any other endpoint is remote, as SkyPilot's client
+        /// decides. <see cref="LocationVariable"/> overrides the guess either way.
         /// </summary>
-        public bool IsRemote => !(BaseUri.IsLoopback && BaseUri.Port == 46580);
+        public bool IsRemote { get; }
+
+        /// <summary>Why the server counts as local or remote.</summary>
+        public string LocationReason { get; }
 
         /// <summary>Where the endpoint came from (parameter, environment variable, config file, default).</summary>
         public string Source { get; }
@@ -37,6 +53,15 @@ namespace SkyPilot.Core.Api
 
         /// <summary>Base64 <c>user:password</c> from the URL.</summary>
         internal string? BasicAuth { get; }
+
+        /// <summary>The SSO cookies for this server from <c>~/.sky/cookies.txt</c>, as a Cookie header value.</summary>
+        internal string? Cookies { get; }
+
+        internal bool HasCookies => Cookies != null;
+
+        /// <summary>Which credentials are sent, never their values.</summary>
+        public string AuthDescription =>
+            BearerToken != null ? "service-account token" : BasicAuth != null ? "basic auth" : Cookies != null ? "SSO cookies (~/.sky/cookies.txt)" : "none";
 
         /// <summary>For display: the URL with no credentials.</summary>
         public override string ToString() => BaseUri.ToString().TrimEnd('/');
@@ -86,7 +111,14 @@ namespace SkyPilot.Core.Api
                 }
             }
 
-            return new SkyApiEndpoint(baseUri, source, token, basic);
+            var location = env.Get(LocationVariable)?.Trim().ToLowerInvariant();
+            bool? locationOverride = location == "local" ? true : location == "remote" ? false : (bool?)null;
+            if (location != null && locationOverride is null)
+            {
+                throw new ArgumentException(LocationVariable + " must be 'local' or 'remote', not '" + Http.Redactor.Redact(location) + "'.");
+            }
+
+            return new SkyApiEndpoint(baseUri, source, token, basic, SkyCookies.HeaderFor(env, baseUri), locationOverride);
         }
     }
 }

@@ -19,26 +19,40 @@ namespace SkyPilot.Core.Api
         /// <summary>The server answered something this client does not understand.</summary>
         BadResponse,
 
-        /// <summary>The launch was sent but its response was lost, and the request could not be identified.</summary>
+        /// <summary>The launch was sent, but whether the server accepted it cannot be told.</summary>
         LaunchOutcomeUnknown,
+
+        /// <summary>The server rejected the request itself (HTTP 4xx with its own JSON answer): it had no effect.</summary>
+        Rejected,
+
+        /// <summary>The job (or request) named does not exist on the server.</summary>
+        NotFound,
     }
 
     /// <summary>A failure talking to the SkyPilot API server, with what kind it is and what to do about it.</summary>
     public sealed class SkyApiException : Exception
     {
-        public SkyApiException(SkyApiFailure failure, string message, string hint, string? errorType = null, Exception? inner = null)
+        public SkyApiException(SkyApiFailure failure, string message, string hint, string? errorType = null, Exception? inner = null, int? httpStatus = null, string? requestId = null)
             : base(message, inner)
         {
             Failure = failure;
             Hint = hint;
             ErrorType = errorType;
+            HttpStatus = httpStatus;
+            RequestId = requestId;
         }
 
         public SkyApiFailure Failure { get; }
 
         public string Hint { get; }
 
-        /// <summary>The server's <c>error.type</c> for failed requests (e.g. <c>sky.exceptions.ResourcesUnavailableError</c>).</summary>
+        /// <summary>The server's <c>error.type</c> for failed requests (e.g. <c>ClusterNotUpError</c>).</summary>
         public string? ErrorType { get; }
+
+        /// <summary>The HTTP status of the answer that caused this, when there was one.</summary>
+        public int? HttpStatus { get; }
+
+        /// <summary>The server-side request this concerns, when known.</summary>
+        public string? RequestId { get; }
     }
 }

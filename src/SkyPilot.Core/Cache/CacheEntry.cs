@@ -58,6 +58,6 @@ namespace SkyPilot.Core.Cache
         }
 
         public override string ToString() =>
-            KnownClouds.DisplayName(Cloud) + " " + Capability.ToString().ToLowerInvariant() + " for " + Identity.DisplayName + ": " + Status + (IsValid ? string.Empty : " (" + InvalidReason + ")");
+            KnownClouds.DisplayName(Cloud) + " " + Capability.ToString().ToLowerInvariant() + " for " + Identity.DisplayName + ": " + Status + (IsValid || InvalidReason is null ? string.Empty : " (" + InvalidReason + ")");
     }
 }

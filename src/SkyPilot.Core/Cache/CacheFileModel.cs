@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.Serialization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Serialization;
@@ -30,12 +31,60 @@ namespace SkyPilot.Core.Cache
 
     internal sealed class StoredEntry
     {
+        /// <summary>
+        /// The model of a file whose typed reading failed on some field: every entry read on its own, the ones that
+        /// cannot be read marked broken (and dropped by the reader with a warning).
+        /// </summary>
+        public static CacheFileModel? Salvage(Newtonsoft.Json.Linq.JObject root)
+        {
+            var serializer = JsonSerializer.Create(new JsonSerializerSettings { DateParseHandling = DateParseHandling.None, NullValueHandling = NullValueHandling.Ignore });
+            var model = new CacheFileModel
+            {
+                Format = root["format"]?.Type == Newtonsoft.Json.Linq.JTokenType.String ? (string?)root["format"] : null,
+                Version = root["version"]?.Type == Newtonsoft.Json.Linq.JTokenType.Integer ? (int)root["version"]! : -1,
+                PermissionLists = new Dictionary<string, List<string>>(StringComparer.Ordinal),
+                Entries = new List<StoredEntry>(),
+            };
+            if (root["permissionLists"] is Newtonsoft.Json.Linq.JObject lists)
+            {
+                foreach (var list in lists.Properties())
+                {
+                    if (list.Value is Newtonsoft.Json.Linq.JArray items && items.All(i => i.Type == Newtonsoft.Json.Linq.JTokenType.String))
+                    {
+                        model.PermissionLists[list.Name] = items.Select(i => (string)i!).ToList();
+                    }
+                }
+            }
+
+            if (!(root["entries"] is Newtonsoft.Json.Linq.JArray entries))
+            {
+                return model;
+            }
+
+            foreach (var item in entries)
+            {
+                StoredEntry? entry;
+                try
+                {
+                    entry = item is Newtonsoft.Json.Linq.JObject ? item.ToObject<StoredEntry>(serializer) : null;
+                }
+                catch (Exception e) when (e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+                {
+                    entry = null;
+                }
+
+                model.Entries.Add(entry ?? new StoredEntry { BrokenField = "(the entry)" });
+            }
+
+            return model;
+        }
+
         private const long MinUnixMs = -62135596800000; // 0001-01-01
         private const long MaxUnixMs = 253402300799999; // 9999-12-31
 
         /// <summary>Set while reading when a field had the wrong type: the field's name (never its value).</summary>
         [JsonIgnore]
-        public string? BrokenField { get; private set; }
+        public string? BrokenField { get; set; }
 
         [OnError]
         internal void OnError(StreamingContext context, ErrorContext error)

@@ -15,11 +15,14 @@ namespace SkyPilot.Core.Checks
 
         public bool Allowed => Status == CheckStatus.Allowed;
 
+        private readonly ReadableList<string> _permissionsTested = ReadableList<string>.None;
+        private readonly ReadableList<string> _missingPermissions = ReadableList<string>.None;
+
         /// <summary>Every permission that was tested.</summary>
-        public IReadOnlyList<string> PermissionsTested { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> PermissionsTested { get => _permissionsTested; init => _permissionsTested = ReadableList<string>.Of(value); }
 
         /// <summary>The tested permissions the identity does not hold.</summary>
-        public IReadOnlyList<string> MissingPermissions { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> MissingPermissions { get => _missingPermissions; init => _missingPermissions = ReadableList<string>.Of(value); }
 
         /// <summary>One line saying why the capability is, or is not, available.</summary>
         public string Reason { get; init; } = string.Empty;
@@ -33,6 +36,9 @@ namespace SkyPilot.Core.Checks
         public DateTimeOffset CheckedAt { get; init; }
 
         public TimeSpan Duration { get; init; }
+
+        /// <summary>True when this result was served from the check cache (made earlier for the same identity).</summary>
+        public bool FromCache { get; init; }
 
         public override string ToString() => Cloud + " " + Capability.ToString().ToLowerInvariant() + ": " + (Allowed ? "enabled" : "disabled (" + Reason + ")");
     }

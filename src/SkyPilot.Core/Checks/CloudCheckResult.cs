@@ -23,10 +23,11 @@ namespace SkyPilot.Core.Checks
 
         public DateTimeOffset CheckedAt { get; init; }
 
-        /// <summary>True when the results were served from the check cache.</summary>
+        /// <summary>True when every result was served from the check cache; each result's own <c>FromCache</c> says which.</summary>
         public bool FromCache { get; init; }
 
-        public IEnumerable<CapabilityResult> Capabilities => new[] { Compute, Storage }.Where(r => r != null).Select(r => r!);
+        /// <summary>The requested results (compute, then storage), as a list that reads as its results.</summary>
+        public IReadOnlyList<CapabilityResult> Capabilities => ReadableList<CapabilityResult>.Of(new[] { Compute, Storage }.Where(r => r != null).Select(r => r!));
 
         /// <summary>True when every requested capability the cloud has is allowed.</summary>
         public bool Enabled => Applicable.Any() && Applicable.All(r => r.Allowed);

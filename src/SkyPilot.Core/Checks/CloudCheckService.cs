@@ -70,7 +70,7 @@ namespace SkyPilot.Core.Checks
 
             if (_cache != null)
             {
-                var fresh = results.SelectMany(r => r.FromCache ? Enumerable.Empty<CapabilityResult>() : r.Capabilities);
+                var fresh = results.SelectMany(r => r.Capabilities.Where(c => !c.FromCache));
                 await _cache.StoreAsync(fresh, cancellationToken).ConfigureAwait(false);
             }
 
@@ -106,7 +106,7 @@ namespace SkyPilot.Core.Checks
                     var hit = snapshot.Find(identity, capability, now);
                     if (hit != null)
                     {
-                        cached.Add(hit with { Identity = identity });
+                        cached.Add(hit with { Identity = identity with { Account = identity.Account ?? hit.Identity.Account }, FromCache = true });
                     }
                 }
             }
@@ -117,13 +117,23 @@ namespace SkyPilot.Core.Checks
                 : resolved is null
                     ? Failed(checker, missing, identity, identity.Problem!, local: true)
                     : await CheckIsolatedAsync(checker, resolved, missing, cancellationToken).ConfigureAwait(false);
-            var all = cached.Concat(checkedNow).Concat(NotApplicable(checker, requested, identity)).ToList();
+
+            // The identity is the one learned for these results, whichever path served them: an account a check learned
+            // from the API (Nebius' profile call) is kept when a result comes from the cache or another check ran locally.
+            var known = checkedNow.Count > 0 ? checkedNow[0].Identity : identity;
+            var learned = checkedNow.Concat(cached).Select(r => r.Identity.Account).FirstOrDefault(a => a != null);
+            if (known.Account is null && learned != null)
+            {
+                known = known with { Account = learned };
+            }
+
+            var all = cached.Concat(checkedNow).Select(r => r with { Identity = known }).Concat(NotApplicable(checker, requested, known)).ToList();
             return new CloudCheckResult
             {
                 Cloud = checker.Cloud,
                 Compute = all.FirstOrDefault(r => r.Capability == Capability.Compute),
                 Storage = all.FirstOrDefault(r => r.Capability == Capability.Storage),
-                Identity = checkedNow.Count > 0 ? checkedNow[0].Identity : identity,
+                Identity = known,
                 CheckedAt = all.Count > 0 ? all.Max(r => r.CheckedAt) : now,
                 FromCache = capabilities.Count > 0 && missing.Count == 0,
             };

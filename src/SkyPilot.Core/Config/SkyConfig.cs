@@ -31,6 +31,28 @@ namespace SkyPilot.Core.Config
         /// <summary>Set when the file exists but could not be read or parsed; the config then counts as empty.</summary>
         public string? Warning { get; private set; }
 
+        /// <summary>What is wrong with the file (the problem alone, without the ignoring); null when it was read.</summary>
+        public string? Problem { get; private set; }
+
+        /// <summary>The line of <see cref="Problem"/>, when the parser named one.</summary>
+        public long? ProblemLine { get; private set; }
+
+        /// <summary>
+        /// The config for commands that act on it (the job cmdlets): a file that exists but cannot be read or parsed is
+        /// an error, never an empty config, so nothing goes anywhere the user did not configure.
+        /// </summary>
+        /// <exception cref="SkyConfigException">The file exists but cannot be read or parsed.</exception>
+        public static SkyConfig LoadStrict(SkyEnvironment env)
+        {
+            var config = Load(env);
+            if (config.Problem != null)
+            {
+                throw new SkyConfigException(config.Path!, config.ProblemLine, config.Problem);
+            }
+
+            return config;
+        }
+
         public static string DefaultPath(SkyEnvironment env)
         {
             var overridden = env.Get("SKYPILOT_CONFIG");
@@ -47,7 +69,11 @@ namespace SkyPilot.Core.Config
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                return new SkyConfig(path, null, null) { Warning = "cannot read SkyPilot config " + path + ": " + e.Message };
+                return new SkyConfig(path, null, null)
+                {
+                    Warning = "cannot read SkyPilot config " + path + ": " + e.Message + "; ignoring it",
+                    Problem = "cannot read " + path + ": " + e.Message,
+                };
             }
 
             if (content is null || content.Length == 0)
@@ -63,11 +89,22 @@ namespace SkyPilot.Core.Config
             }
             catch (YamlException e)
             {
+                var what = YamlProblem(e);
                 return new SkyConfig(path, content, null)
                 {
-                    Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + "); ignoring it",
+                    Warning = "SkyPilot config " + path + " is not valid YAML (line " + e.Start.Line + ", column " + e.Start.Column + ": " + what + "); ignoring it",
+                    Problem = path + ":" + e.Start.Line + ":" + e.Start.Column + ": not valid YAML: " + what,
+                    ProblemLine = e.Start.Line,
                 };
             }
+        }
+
+        /// <summary>YamlDotNet's message without its position prefix (the caller names file, line and column).</summary>
+        private static string YamlProblem(YamlException e)
+        {
+            var message = e.Message;
+            var end = message.IndexOf("): ", StringComparison.Ordinal);
+            return message.StartsWith("(Line", StringComparison.Ordinal) && end > 0 ? message.Substring(end + 3) : message;
         }
 
         /// <summary>The config as JSON (scalars as strings), without the given top-level sections; null when empty.</summary>

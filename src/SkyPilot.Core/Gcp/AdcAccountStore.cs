@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
-using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SkyPilot.Core.Identity;
@@ -26,16 +26,19 @@ namespace SkyPilot.Core.Gcp
         /// <summary>Entries kept at most; the least recently learned go first.</summary>
         internal const int MaxEntries = 256;
 
+        private readonly StateFile<AccountsModel> _file;
+
         public AdcAccountStore(string path)
         {
             Path = path;
+            _file = new StateFile<AccountsModel>(path, "ADC account store", Format, Version, Salvage);
         }
 
         /// <summary>The store file.</summary>
         public string Path { get; }
 
         /// <summary>The store of the module's state directory: <c>SKYPILOT_PS_CACHE_DIR</c>, else <c>~/.sky</c>.</summary>
-        public static AdcAccountStore For(SkyEnvironment env) => new AdcAccountStore(System.IO.Path.Combine(StateDirectory(env), FileName));
+        public static AdcAccountStore For(SkyEnvironment env) => new AdcAccountStore(SkyStateDirectory.File(env, FileName));
 
         /// <summary>The key a credential is stored under: a digest of its file content, which names no secret.</summary>
         public static string DigestOf(byte[] credentialContent) => FingerprintBuilder.Digest(credentialContent, 32);
@@ -43,95 +46,111 @@ namespace SkyPilot.Core.Gcp
         /// <summary>The email learned for the credential with this digest, or null.</summary>
         public string? Find(string digest)
         {
-            return Read().TryGetValue(digest, out var entry) ? entry.Email : null;
+            return Usable(_file.Read().Value).TryGetValue(digest, out var entry) ? entry.Email : null;
         }
 
         /// <summary>Remembers <paramref name="email"/> for the credential with this digest. False when the file could not be written.</summary>
-        public bool Remember(string digest, string email, DateTimeOffset now)
-        {
-            try
-            {
-                var entries = Read();
-                if (entries.TryGetValue(digest, out var existing) && existing.Email == email)
-                {
-                    return true;
-                }
+        public bool Remember(string digest, string email, DateTimeOffset now) =>
+            RememberAsync(digest, email, now, NullSkyLog.Instance, CancellationToken.None).GetAwaiter().GetResult();
 
-                entries[digest] = (email, now);
-                var root = new JObject
+        /// <summary>As <see cref="Remember"/>, merging under the store's lock so concurrent learners lose nothing.</summary>
+        public Task<bool> RememberAsync(string digest, string email, DateTimeOffset now, ISkyLog log, CancellationToken cancellationToken)
+        {
+            return _file.UpdateAsync(
+                (model, problem) =>
                 {
-                    ["format"] = Format,
-                    ["version"] = Version,
-                    ["accounts"] = new JObject(entries
-                        .OrderByDescending(e => e.Value.LearnedAt)
+                    var entries = Usable(model);
+                    if (problem is null && entries.TryGetValue(digest, out var existing) && existing.Email == email)
+                    {
+                        return null;
+                    }
+
+                    entries[digest] = new AccountEntry { Email = email, LearnedAt = now.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture) };
+                    var kept = entries
+                        .OrderByDescending(e => LearnedAt(e.Value))
                         .Take(MaxEntries)
-                        .OrderBy(e => e.Key, StringComparer.Ordinal)
-                        .Select(e => new JProperty(e.Key, new JObject
-                        {
-                            ["email"] = e.Value.Email,
-                            ["learnedAt"] = e.Value.LearnedAt.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture),
-                        }))),
-                };
-                OwnerOnlyFile.WriteAtomically(Path, root.ToString(Formatting.Indented));
-                return true;
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is NotSupportedException || e is ArgumentException)
-            {
-                return false;
-            }
+                        .OrderBy(e => e.Key, StringComparer.Ordinal);
+                    var accounts = new SortedDictionary<string, AccountEntry>(StringComparer.Ordinal);
+                    foreach (var pair in kept)
+                    {
+                        accounts[pair.Key] = pair.Value;
+                    }
+
+                    return new AccountsModel { Accounts = accounts };
+                },
+                TimeSpan.FromSeconds(5),
+                log,
+                cancellationToken);
         }
 
-        private Dictionary<string, (string Email, DateTimeOffset LearnedAt)> Read()
+        private static Dictionary<string, AccountEntry> Usable(AccountsModel? model)
         {
-            var entries = new Dictionary<string, (string, DateTimeOffset)>(StringComparer.Ordinal);
-            try
+            var entries = new Dictionary<string, AccountEntry>(StringComparer.Ordinal);
+            if (model?.Accounts is null)
             {
-                var bytes = SmallFile.TryRead(Path);
-                if (bytes is null)
-                {
-                    return entries;
-                }
-
-                JToken parsed;
-                using (var reader = new JsonTextReader(new StringReader(Encoding.UTF8.GetString(bytes))) { DateParseHandling = DateParseHandling.None })
-                {
-                    parsed = JToken.ReadFrom(reader);
-                }
-
-                if (!(parsed is JObject root)
-                    || (string?)(root["format"] as JValue) != Format
-                    || root["version"]?.Type != JTokenType.Integer || (int)root["version"]! != Version
-                    || !(root["accounts"] is JObject accounts))
-                {
-                    return entries;
-                }
-
-                foreach (var property in accounts.Properties())
-                {
-                    if (property.Value is JObject entry
-                        && entry["email"] is JValue { Type: JTokenType.String } email
-                        && ((string?)email)?.Length > 0)
-                    {
-                        var learnedAt = entry["learnedAt"] is JValue { Type: JTokenType.String } text
-                            && DateTimeOffset.TryParse((string?)text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-                                ? at
-                                : DateTimeOffset.MinValue;
-                        entries[property.Name] = ((string)email!, learnedAt);
-                    }
-                }
+                return entries;
             }
-            catch (Exception e) when (e is JsonException || e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+
+            foreach (var pair in model.Accounts)
             {
-                entries.Clear();
+                if (pair.Value?.Email is string email && email.Length > 0)
+                {
+                    entries[pair.Key] = pair.Value;
+                }
             }
 
             return entries;
         }
 
-        // TODO: use the shared state-directory helper once it lands; this resolves it as CacheSettings does today.
-        private static string StateDirectory(SkyEnvironment env)
+        private static DateTimeOffset LearnedAt(AccountEntry entry) =>
+            entry.LearnedAt != null && DateTimeOffset.TryParse(entry.LearnedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue;
+
+        /// <summary>A store with a field of the wrong shape: the entries that can still be read.</summary>
+        private static AccountsModel? Salvage(JObject root)
         {
-            return env.Get("SKYPILOT_PS_CACHE_DIR") is string dir ? env.ExpandHome(dir) : System.IO.Path.Combine(env.HomeDirectory, ".sky");
+            var model = new AccountsModel
+            {
+                Format = root["format"]?.Type == JTokenType.String ? (string?)root["format"] : null,
+                Version = root["version"]?.Type == JTokenType.Integer ? (int)root["version"]! : -1,
+                Accounts = new SortedDictionary<string, AccountEntry>(StringComparer.Ordinal),
+            };
+            if (root["accounts"] is JObject accounts)
+            {
+                foreach (var property in accounts.Properties())
+                {
+                    if (property.Value is JObject entry && entry["email"] is JValue { Type: JTokenType.String } email && ((string?)email)?.Length > 0)
+                    {
+                        model.Accounts[property.Name] = new AccountEntry
+                        {
+                            Email = (string)email!,
+                            LearnedAt = entry["learnedAt"] is JValue { Type: JTokenType.String } text ? (string?)text : null,
+                        };
+                    }
+                }
+            }
+
+            return model;
+        }
+
+        private sealed class AccountsModel : IVersionedState
+        {
+            [JsonProperty("format")]
+            public string? Format { get; set; }
+
+            [JsonProperty("version")]
+            public int Version { get; set; }
+
+            [JsonProperty("accounts")]
+            public SortedDictionary<string, AccountEntry>? Accounts { get; set; }
+        }
+
+        private sealed class AccountEntry
+        {
+            [JsonProperty("email")]
+            public string? Email { get; set; }
+
+            [JsonProperty("learnedAt")]
+            public string? LearnedAt { get; set; }
         }
     }
 }

@@ -169,7 +169,7 @@ namespace SkyPilot.Core.Gcp
                     return null;
                 }
 
-                if (!AdcAccountStore.For(environment).Remember(digest, info.Email, _clock()))
+                if (!await AdcAccountStore.For(environment).RememberAsync(digest, info.Email, _clock(), _log, cancellationToken).ConfigureAwait(false))
                 {
                     _log.Verbose("could not remember the account of " + credential.Path + " in " + AdcAccountStore.For(environment).Path + "; tokeninfo will be asked again next time");
                 }

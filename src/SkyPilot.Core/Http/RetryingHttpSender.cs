@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -30,12 +32,15 @@ namespace SkyPilot.Core.Http
         /// <summary>
         /// Sends the request built by <paramref name="createRequest"/> (called once per attempt) and reads the body.
         /// Returns the last response even when it is a 429/5xx; throws <see cref="ServiceUnreachableException"/>
-        /// when no attempt got a response.
+        /// when no attempt got a response. <paramref name="isTransient"/> overrides which responses are retried (default:
+        /// 429, 500, 502, 503, 504), for APIs whose 500 carries a definitive answer.
         /// </summary>
-        public async Task<HttpCallResult> SendAsync(Func<HttpRequestMessage> createRequest, string operation, CancellationToken cancellationToken)
+        public async Task<HttpCallResult> SendAsync(Func<HttpRequestMessage> createRequest, string operation, CancellationToken cancellationToken, Func<HttpCallResult, bool>? isTransient = null)
         {
             string lastFailure = "no attempt was made";
             Exception? lastException = null;
+            var reachedServer = false;
+            var transient = isTransient ?? new Func<HttpCallResult, bool>(r => IsRetryable(r.StatusCode));
             string endpoint = string.Empty;
             for (var attempt = 1; attempt <= _settings.MaxAttempts; attempt++)
             {
@@ -55,7 +60,8 @@ namespace SkyPilot.Core.Http
                             var status = (int)response.StatusCode;
                             Trace(request, status.ToString(CultureInfo.InvariantCulture), stopwatch, attempt);
                             var result = new HttpCallResult(status, body, CollectHeaders(response), attempt);
-                            if (!IsRetryable(status) || attempt == _settings.MaxAttempts)
+                            reachedServer = true;
+                            if (!transient(result) || attempt == _settings.MaxAttempts)
                             {
                                 return result;
                             }
@@ -71,12 +77,22 @@ namespace SkyPilot.Core.Http
                     catch (OperationCanceledException e)
                     {
                         Trace(request, "timed out", stopwatch, attempt);
+                        reachedServer = true;
                         lastException = e;
                         lastFailure = "no answer within " + _settings.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
                     }
                     catch (HttpRequestException e)
                     {
                         Trace(request, "failed: " + Innermost(e).Message, stopwatch, attempt);
+                        reachedServer |= !NeverConnected(e);
+                        lastException = e;
+                        lastFailure = Innermost(e).Message;
+                    }
+                    catch (IOException e)
+                    {
+                        // A connection reset while the response was read: the request may have arrived.
+                        Trace(request, "failed: " + Innermost(e).Message, stopwatch, attempt);
+                        reachedServer = true;
                         lastException = e;
                         lastFailure = Innermost(e).Message;
                     }
@@ -95,10 +111,16 @@ namespace SkyPilot.Core.Http
                 }
             }
 
-            throw new ServiceUnreachableException(operation, endpoint, lastFailure + " (after " + _settings.MaxAttempts + " attempts)", lastException);
+            var after = _settings.MaxAttempts == 1 ? string.Empty : " (after " + _settings.MaxAttempts + " attempts)";
+            throw new ServiceUnreachableException(operation, endpoint, lastFailure + after, lastException, notSent: !reachedServer);
         }
 
         private static bool IsRetryable(int status) => status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+
+        /// <summary>The connection was never made (refused, host not found): the server cannot have seen the request.</summary>
+        private static bool NeverConnected(HttpRequestException e) =>
+            Innermost(e) is SocketException socket
+            && (socket.SocketErrorCode == SocketError.ConnectionRefused || socket.SocketErrorCode == SocketError.HostNotFound || socket.SocketErrorCode == SocketError.NoData);
 
         private TimeSpan Backoff(int attempt)
         {

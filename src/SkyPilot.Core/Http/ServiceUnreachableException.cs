@@ -5,13 +5,20 @@ namespace SkyPilot.Core.Http
     /// <summary>An API could not be reached, or kept failing, after every retry.</summary>
     public sealed class ServiceUnreachableException : Exception
     {
-        public ServiceUnreachableException(string operation, string endpoint, string detail, Exception? inner = null)
+        public ServiceUnreachableException(string operation, string endpoint, string detail, Exception? inner = null, bool notSent = false)
             : base(operation + " at " + endpoint + " failed: " + detail, inner)
         {
             Operation = operation;
             Endpoint = endpoint;
             Detail = detail;
+            NotSent = notSent;
         }
+
+        /// <summary>
+        /// True when no attempt reached the server (the connection was refused or the host not found), so the request
+        /// certainly had no effect; false when a request may have arrived and only its answer was lost.
+        /// </summary>
+        public bool NotSent { get; }
 
         public string Operation { get; }
 

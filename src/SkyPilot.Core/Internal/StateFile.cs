@@ -34,17 +34,27 @@ namespace SkyPilot.Core.Internal
 
         private readonly JsonSerializer _serializer;
 
-        public StateFile(string path, string description, string format, int version, JsonSerializerSettings? settings = null)
+        private readonly Func<Newtonsoft.Json.Linq.JObject, T?>? _salvage;
+
+        /// <param name="path">The file.</param>
+        /// <param name="description">What the file is, for messages.</param>
+        /// <param name="format">The value of its <c>format</c> field.</param>
+        /// <param name="version">The version of its shape this module reads and writes.</param>
+        /// <param name="salvage">Called when the file is valid JSON but a field somewhere has the wrong shape: builds
+        /// what is still usable from the parsed document (e.g. every entry but the bad one). Null: the file is damaged.</param>
+        public StateFile(string path, string description, string format, int version, Func<Newtonsoft.Json.Linq.JObject, T?>? salvage = null)
         {
+            _salvage = salvage;
             Path = path;
             Description = description;
             Format = format;
             Version = version;
-            var s = settings ?? new JsonSerializerSettings();
-            s.DateParseHandling = DateParseHandling.None;
-            s.NullValueHandling = NullValueHandling.Ignore;
-            s.MaxDepth = 32;
-            _serializer = JsonSerializer.Create(s);
+            _serializer = JsonSerializer.Create(new JsonSerializerSettings
+            {
+                DateParseHandling = DateParseHandling.None,
+                NullValueHandling = NullValueHandling.Ignore,
+                MaxDepth = 32,
+            });
         }
 
         public string Path { get; }
@@ -90,7 +100,11 @@ namespace SkyPilot.Core.Internal
             }
             catch (Exception e) when (e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
             {
-                return (null, Description + " " + Path + " is damaged (not valid JSON of its shape)");
+                value = Salvage(); // null when the text is not JSON at all
+                if (value is null)
+                {
+                    return (null, Description + " " + Path + " is damaged (not valid JSON of its shape)");
+                }
             }
 
             if (value is null || value.Format != Format)
@@ -104,6 +118,30 @@ namespace SkyPilot.Core.Internal
             }
 
             return (value, null);
+        }
+
+        private T? Salvage()
+        {
+            if (_salvage is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                using (var reader = new JsonTextReader(new StreamReader(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8))
+                {
+                    DateParseHandling = DateParseHandling.None,
+                    MaxDepth = 32,
+                })
+                {
+                    return Newtonsoft.Json.Linq.JToken.ReadFrom(reader) is Newtonsoft.Json.Linq.JObject root ? _salvage(root) : null;
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+            {
+                return null;
+            }
         }
 
         /// <summary>Replaces the file with <paramref name="value"/> atomically (no lock), reclaiming stale temp files first.</summary>

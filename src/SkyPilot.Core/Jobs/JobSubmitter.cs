@@ -35,7 +35,7 @@ namespace SkyPilot.Core.Jobs
         /// <summary>What submission will do; local only (reads and hashes the files to stage).</summary>
         public SubmitPlan Plan(TaskFile task, string? endpoint, SkyEnvironment environment, CancellationToken cancellationToken)
         {
-            var config = SkyConfig.Load(environment);
+            var config = SkyConfig.LoadStrict(environment);
             var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
             var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
@@ -101,51 +101,101 @@ namespace SkyPilot.Core.Jobs
             return items;
         }
 
-        /// <summary>Stages the plan's files (skipping objects already there with the same MD5) and launches the job.</summary>
+        /// <summary>
+        /// Stages the plan's files (skipping objects already there with the same MD5) and launches the job. When this same
+        /// submission's last launch ended with its outcome unknown, that launch is looked up first and returned if the
+        /// server has it.
+        /// </summary>
         public async Task<ManagedJob> SubmitAsync(SubmitPlan plan, string? name, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
         {
             var api = new SkyApiClient(_http, plan.Endpoint, environment, _log);
             await api.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
 
-            var staged = plan.Staging is null || plan.Staging.IsEmpty ? 0 : await ObjectStagers.For(plan.Staging, _http, _log).StageAsync(plan.Staging, environment, progress, cancellationToken).ConfigureAwait(false);
             var yaml = TaskRewriter.ToServerYaml(plan.Task, plan.Staging);
             var jobName = name ?? plan.Task.Name;
-            (long JobId, string RequestId) launched;
-            try
+            var endpoint = plan.Endpoint.ToString();
+            var submission = endpoint + "\n" + jobName + "\n" + yaml;
+            var launched = await RecoverAsync(api, environment, endpoint, submission, cancellationToken).ConfigureAwait(false);
+            if (launched is null)
             {
-                launched = await api.LaunchAsync(yaml, jobName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed && e.Failure != SkyApiFailure.LaunchOutcomeUnknown)
-            {
-                throw new StagingFailedException(
-                    e.Message + " " + staged + " file(s) are staged under " + plan.Staging.JobPrefixUri + "; no job was submitted.",
-                    e.Hint + " A retry reuses the staged files.",
-                    null,
-                    staged,
-                    plan.Staging.Files.Count,
-                    plan.Staging.JobPrefixUri,
-                    e);
+                var staged = plan.Staging is null || plan.Staging.IsEmpty ? 0 : await ObjectStagers.For(plan.Staging, _http, _log).StageAsync(plan.Staging, environment, progress, cancellationToken).ConfigureAwait(false);
+                var marker = Guid.NewGuid().ToString("N");
+                try
+                {
+                    launched = await api.LaunchAsync(yaml, jobName, marker, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SkyApiException e) when (e.Failure == SkyApiFailure.LaunchOutcomeUnknown)
+                {
+                    PendingLaunches.Add(environment, endpoint, submission, marker, e.RequestId);
+                    throw;
+                }
+                catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed)
+                {
+                    // Only a launch the server provably did not take gets here (refused connection, a rejection of its own).
+                    throw new StagingFailedException(
+                        e.Message + " " + staged + " file(s) are staged under " + plan.Staging.JobPrefixUri + "; no job was submitted.",
+                        e.Hint + " A retry reuses the staged files.",
+                        null,
+                        staged,
+                        plan.Staging.Files.Count,
+                        plan.Staging.JobPrefixUri,
+                        e);
+                }
             }
 
+            var (jobId, requestId) = launched.Value;
             ManagedJob? queued = null;
             try
             {
-                queued = (await api.QueueAsync(new[] { launched.JobId }, false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(j => j.JobId == launched.JobId);
+                queued = (await api.QueueAsync(new ManagedJobQuery { JobIds = new[] { jobId } }, cancellationToken).ConfigureAwait(false))
+                    .Where(j => j.JobId == jobId).OrderBy(j => j.TaskId).FirstOrDefault();
             }
             catch (SkyApiException e)
             {
                 _log.Verbose("Could not read the new job's status: " + e.Message);
             }
 
-            var submitted = new ManagedJob { JobId = launched.JobId, Name = jobName, SubmittedAt = DateTimeOffset.UtcNow };
+            var submitted = new ManagedJob { JobId = jobId, Name = jobName, SubmittedAt = DateTimeOffset.UtcNow };
             return (queued ?? submitted) with
             {
                 Name = queued?.Name ?? jobName,
                 SubmittedAt = queued?.SubmittedAt ?? submitted.SubmittedAt,
-                RequestId = launched.RequestId,
-                Endpoint = plan.Endpoint.ToString(),
+                RequestId = requestId,
+                Endpoint = endpoint,
                 BucketPrefix = plan.Staging is null || plan.Staging.IsEmpty ? null : plan.Staging.JobPrefixUri,
             };
+        }
+
+        /// <summary>The launch of this same submission whose outcome was unknown, if the server has it; null to launch anew.</summary>
+        private async Task<(long JobId, string RequestId)?> RecoverAsync(SkyApiClient api, SkyEnvironment environment, string endpoint, string submission, CancellationToken cancellationToken)
+        {
+            var pending = PendingLaunches.Find(environment, endpoint, submission);
+            if (pending is null)
+            {
+                return null;
+            }
+
+            var requestId = pending.RequestId ?? await api.FindLaunchAsync(pending.Marker, cancellationToken).ConfigureAwait(false);
+            if (requestId is null)
+            {
+                _log.Verbose("The earlier launch of this submission (" + pending.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture) + ") is not on the server: launching.");
+                PendingLaunches.Remove(environment, pending);
+                return null;
+            }
+
+            try
+            {
+                var jobId = await api.LaunchResultAsync(requestId, cancellationToken).ConfigureAwait(false);
+                PendingLaunches.Remove(environment, pending);
+                _log.Warning("This submission was already launched at " + pending.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture) + " (request " + requestId + ", whose outcome was unknown then): returning managed job " + jobId + " instead of launching it again.");
+                return (jobId, requestId);
+            }
+            catch (SkyApiException e) when (e.Failure == SkyApiFailure.RequestFailed)
+            {
+                _log.Verbose("The earlier launch of this submission failed on the server (" + e.Message + "): launching again.");
+                PendingLaunches.Remove(environment, pending);
+                return null;
+            }
         }
 
         private static PrecheckItem ComputeItem(int index, IReadOnlyList<string> candidates, Dictionary<string, CloudCheckResult> compute, IReadOnlyList<string> checkable)
@@ -183,14 +233,18 @@ namespace SkyPilot.Core.Jobs
                 Reason = string.Join("; ", results.Select(r => r.Cloud + ": " + r.Compute?.Reason)),
                 Hint = string.Join("; ", results.Where(r => r.Compute?.Hint != null).Select(r => r.Cloud + ": " + r.Compute!.Hint)) + (candidates.Count == 0 ? " (or name the cloud in resources.infra)" : string.Empty),
                 MissingPermissions = results.SelectMany(r => r.Compute?.MissingPermissions ?? Array.Empty<string>()).ToList(),
+                CouldNotCheck = results.Count > 0 && results.All(r => r.Compute != null && CouldNotCheck(r.Compute.Status)),
             };
         }
+
+        private static bool CouldNotCheck(CheckStatus status) => status == CheckStatus.Unreachable || status == CheckStatus.Unavailable;
 
         private static PrecheckItem FromCapability(string requirement, CapabilityResult result, bool fromCache) => new PrecheckItem
         {
             Requirement = requirement,
             Cloud = result.Cloud,
             Passed = result.Allowed,
+            CouldNotCheck = CouldNotCheck(result.Status),
             Reason = result.Reason,
             Hint = result.Hint,
             MissingPermissions = result.MissingPermissions,
@@ -231,7 +285,7 @@ namespace SkyPilot.Core.Jobs
             }
             catch (Exception e) when (e is GoogleApiException || e is ServiceUnreachableException || e is GoogleAuthException)
             {
-                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, Reason = "the bucket could not be checked: " + Redactor.Redact(e.Message), Hint = "Check the network, then retry.", Identity = identity };
+                return new PrecheckItem { Requirement = requirement, Cloud = KnownClouds.Gcp, CouldNotCheck = !(e is GoogleAuthException auth) || auth.Status == CheckStatus.Unreachable, Reason = "the bucket could not be checked: " + Redactor.Redact(e.Message), Hint = "Check the network, then retry.", Identity = identity };
             }
         }
 

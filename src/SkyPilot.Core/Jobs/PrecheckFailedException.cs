@@ -17,6 +17,9 @@ namespace SkyPilot.Core.Jobs
 
         public IEnumerable<PrecheckItem> Failures => Items.Where(i => !i.Passed && !i.Unverified);
 
+        /// <summary>True when no failure was a denial: every failed check could not reach the service it asks.</summary>
+        public bool CouldNotCheck => Failures.All(f => f.CouldNotCheck);
+
         /// <summary>Every failed requirement's fix, one per line.</summary>
         public string Hint => string.Join(Environment.NewLine, Failures.Where(f => f.Hint != null).Select(f => f.Requirement + ": " + f.Hint).Distinct());
 

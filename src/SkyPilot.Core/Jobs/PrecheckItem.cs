@@ -19,6 +19,9 @@ namespace SkyPilot.Core.Jobs
 
         public string Reason { get; init; } = string.Empty;
 
+        /// <summary>True when the failure is that the check could not ask (network, timeouts), not that access was denied.</summary>
+        public bool CouldNotCheck { get; init; }
+
         public string? Hint { get; init; }
 
         public IReadOnlyList<string> MissingPermissions { get; init; } = Array.Empty<string>();

@@ -13,12 +13,12 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Removes cached check results: all, or those of some clouds, capabilities or identities.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Clear, "SkyCache", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Clear, "SkyCache", SupportsShouldProcess = true, HelpUri = HelpLinks.ClearSkyCache)]
     [OutputType(typeof(CacheEntry))]
     public sealed class ClearSkyCacheCommand : SkyCmdlet
     {
         /// <summary>Only entries of these clouds.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ValidateCloudName]
         [ArgumentCompleter(typeof(CloudNameCompleter))]
@@ -32,25 +32,26 @@ namespace SkyPilot.PowerShell.Commands
         /// <summary>Only entries made for these identity fingerprints (bound from Get-SkyCache output).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(FingerprintCompleter))]
         public string[]? Fingerprint { get; set; }
 
         /// <summary>Emit the removed entries.</summary>
         [Parameter]
-        public SwitchParameter PassThru
-        {
-            get => PassThruRequested;
-            set => PassThruRequested = value.IsPresent;
-        }
-
-        internal bool PassThruRequested { get; set; }
+        public SwitchParameter PassThru { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var settings = CacheSettings.FromEnvironment(environment, Log);
             var cache = new CheckCache(settings, Log);
+            var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
-            var candidates = cache.Read().Entries.Where(e =>
+
+            // Validated like Get-SkyCache shows them, so prompts and -PassThru say whether each entry would still be served.
+            var entries = cache.Read().Validate(
+                cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
+                DateTimeOffset.UtcNow);
+            var candidates = entries.Where(e =>
                 (clouds is null || clouds.Contains(e.Cloud))
                 && (Capability is null || Capability.Contains(e.Capability))
                 && (Fingerprint is null || Fingerprint.Contains(e.Fingerprint, StringComparer.Ordinal))).ToList();
@@ -58,7 +59,7 @@ namespace SkyPilot.PowerShell.Commands
             var approved = new HashSet<(string, Capability, string)>();
             foreach (var entry in candidates)
             {
-                if (sink.ShouldProcess(entry.ToString(), "Remove cached check result"))
+                if (sink.ShouldProcess(Describe(entry), "Remove cached check result"))
                 {
                     approved.Add((entry.Cloud, entry.Capability, entry.Fingerprint));
                 }
@@ -72,13 +73,36 @@ namespace SkyPilot.PowerShell.Commands
 
             var removed = Run(sink, ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
             sink.WriteVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
-            if (PassThruRequested)
+            if (PassThru.IsPresent)
             {
+                var shown = candidates.ToDictionary(e => (e.Cloud, e.Capability, e.Fingerprint));
                 foreach (var entry in removed)
                 {
-                    sink.WriteObject(entry);
+                    sink.WriteObject(shown.TryGetValue((entry.Cloud, entry.Capability, entry.Fingerprint), out var validated) ? validated : entry);
                 }
             }
+        }
+
+        /// <summary>
+        /// The prompt's target: enough to tell entries for the same account apart (configuration, when, fingerprint).
+        /// </summary>
+        internal static string Describe(CacheEntry entry)
+        {
+            var details = new List<string>();
+            if (entry.Identity.Configuration != null)
+            {
+                details.Add("gcloud configuration '" + entry.Identity.Configuration + "'");
+            }
+
+            details.Add(entry.Status.ToString());
+            details.Add("checked " + entry.CheckedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+            details.Add("fingerprint " + (entry.Fingerprint.Length > 12 ? entry.Fingerprint.Substring(0, 12) : entry.Fingerprint));
+            if (!entry.IsValid && entry.InvalidReason != null)
+            {
+                details.Add("not valid: " + entry.InvalidReason);
+            }
+
+            return entry.CloudDisplayName + " " + entry.Capability.ToString().ToLowerInvariant() + " for " + entry.Identity.DisplayName + " (" + string.Join(", ", details) + ")";
         }
     }
 }

@@ -12,12 +12,12 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Lists cached check results with the identity each was made for and whether it would be served now.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "SkyCache")]
+    [Cmdlet(VerbsCommon.Get, "SkyCache", HelpUri = HelpLinks.GetSkyCache)]
     [OutputType(typeof(CacheEntry))]
     public sealed class GetSkyCacheCommand : SkyCmdlet
     {
         /// <summary>Only entries of these clouds.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ValidateCloudName]
         [ArgumentCompleter(typeof(CloudNameCompleter))]

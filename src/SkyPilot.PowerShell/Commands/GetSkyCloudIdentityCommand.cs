@@ -11,7 +11,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Shows the identity each cloud's calls would use now, from local files and environment only.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "SkyCloudIdentity")]
+    [Cmdlet(VerbsCommon.Get, "SkyCloudIdentity", HelpUri = HelpLinks.GetSkyCloudIdentity)]
     [OutputType(typeof(CloudIdentity))]
     public sealed class GetSkyCloudIdentityCommand : SkyCmdlet
     {

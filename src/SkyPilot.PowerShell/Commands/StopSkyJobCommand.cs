@@ -10,19 +10,34 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Cancels managed jobs (sky jobs cancel).</para>
-    /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true)]
+    /// <summary>Cancels managed jobs (sky jobs cancel) and reports per job what the server did.</summary>
+    [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "JobId", HelpUri = HelpLinks.StopSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class StopSkyJobCommand : SkyCmdlet
     {
         private readonly List<(string? Endpoint, long JobId)> _approved = new List<(string?, long)>();
+        private readonly List<(string? Endpoint, string[]? Names)> _selections = new List<(string?, string[]?)>();
 
         /// <summary>The jobs to cancel; binds from Get-SkyJob output.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
         [ArgumentCompleter(typeof(JobIdCompleter))]
         public long[] JobId { get; set; } = new long[0];
+
+        /// <summary>Cancels your unfinished jobs whose name matches (wildcards allowed).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Name")]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Name { get; set; }
+
+        /// <summary>Cancels all your unfinished jobs.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "All")]
+        public SwitchParameter All
+        {
+            get => AllRequested;
+            set => AllRequested = value.IsPresent;
+        }
+
+        internal bool AllRequested { get; set; }
 
         /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -39,71 +54,97 @@ namespace SkyPilot.PowerShell.Commands
 
         internal bool PassThruRequested { get; set; }
 
-        /// <summary>Collects the approved ids of one pipeline record.</summary>
+        /// <summary>Collects the approved ids of one pipeline record (-Name and -All are resolved once, at the end).</summary>
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
-            foreach (var id in JobId)
+            if (Name != null || AllRequested)
             {
-                if (sink.ShouldProcess("managed job " + id + (Endpoint is null ? string.Empty : " at " + Endpoint), "Cancel"))
-                {
-                    _approved.Add((Endpoint, id));
-                }
-            }
-        }
-
-        protected override void EndProcessing()
-        {
-            try
-            {
-                InvokeEnd(new PSCmdletSink(this));
-            }
-            catch (System.OperationCanceledException) when (Cancellation.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-        }
-
-        /// <summary>Cancels everything approved in one request, after the whole pipeline was read.</summary>
-        internal void InvokeEnd(ICmdletSink sink)
-        {
-            if (_approved.Count == 0)
-            {
+                _selections.Add((Endpoint, Name));
                 return;
             }
 
-            var environment = SkyEnvironment.FromProcess();
-            try
+            foreach (var id in JobId.Where(id => sink.ShouldProcess(Target(id, Endpoint), "Cancel")))
             {
-                // Jobs piped from several servers are cancelled on the server each came from, one request per server;
-                // a failure at one server does not stop the others.
-                foreach (var group in _approved.GroupBy(a => a.Endpoint))
-                {
-                    object? target = group.Key;
-                    try
-                    {
-                        var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(group.Key, environment, SkyConfig.Load(environment)), environment, Log);
-                        target = api.Endpoint.ToString();
-                        var ids = group.Select(a => a.JobId).Distinct().ToList();
-                        Run(sink, async ct => { await api.CancelAsync(ids, ct).ConfigureAwait(false); return true; }, Cancellation);
-                        sink.WriteVerbose("Requested cancellation of job(s) " + string.Join(", ", ids) + " at " + api.Endpoint);
-                        if (PassThruRequested)
-                        {
-                            foreach (var job in Run(sink, ct => api.QueueAsync(ids, false, ct), Cancellation))
-                            {
-                                sink.WriteObject(job);
-                            }
-                        }
-                    }
-                    catch (System.Exception e) when (!(e is System.OperationCanceledException) && !(e is PipelineStoppedException))
-                    {
-                        sink.WriteError(JobErrors.From(e, target) ?? ErrorMapping.From(e, target));
-                    }
-                }
-            }
-            finally
-            {
-                Log.DrainTo(sink);
+                _approved.Add((Endpoint, id));
             }
         }
+
+        /// <summary>Cancels everything approved, one request per server; a failure at one server does not stop the others.</summary>
+        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            foreach (var (endpoint, names) in _selections)
+            {
+                Guard(sink, endpoint, api =>
+                {
+                    var active = Run(sink, ct => api.QueueAsync(new ManagedJobQuery { SkipFinished = true }, ct), cancellationToken);
+                    var patterns = names?.Select(Wildcard.ToRegex).ToList();
+                    foreach (var job in active.Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty))).GroupBy(j => j.JobId).Select(g => g.First()))
+                    {
+                        if (sink.ShouldProcess(Target(job.JobId, endpoint) + " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")", "Cancel"))
+                        {
+                            _approved.Add((endpoint, job.JobId));
+                        }
+                    }
+                }, environment);
+            }
+
+            foreach (var group in _approved.GroupBy(a => a.Endpoint))
+            {
+                Guard(sink, group.Key, api =>
+                {
+                    var ids = group.Select(a => a.JobId).Distinct().ToList();
+                    foreach (var outcome in Run(sink, ct => api.CancelAsync(ids, ct), cancellationToken))
+                    {
+                        Report(sink, outcome, api.Endpoint.ToString());
+                    }
+
+                    if (PassThruRequested)
+                    {
+                        foreach (var job in Run(sink, ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken))
+                        {
+                            sink.WriteObject(job);
+                        }
+                    }
+                }, environment);
+            }
+        }
+
+        private static void Report(ICmdletSink sink, CancelOutcome outcome, string endpoint)
+        {
+            switch (outcome.Result)
+            {
+                case CancelResult.Scheduled:
+                    sink.WriteVerbose("Managed job " + outcome.JobId + " at " + endpoint + " is scheduled to be cancelled.");
+                    break;
+                case CancelResult.AlreadyTerminal:
+                    sink.WriteWarning("Managed job " + outcome.JobId + " had already ended (" + outcome.Status + "); nothing was cancelled.");
+                    break;
+                case CancelResult.NotFound:
+                    var message = "Managed job " + outcome.JobId + " was not found at " + endpoint + "; nothing was cancelled.";
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobNotFound", ErrorCategory.ObjectNotFound, outcome.JobId, "List your jobs with Get-SkyJob (another user's jobs: Get-SkyJob -AllUsers)."));
+                    break;
+                default:
+                    sink.WriteWarning("The server did not say what it did with managed job " + outcome.JobId + "; check it with Get-SkyJob -JobId " + outcome.JobId + ".");
+                    break;
+            }
+        }
+
+        private void Guard(ICmdletSink sink, string? endpoint, System.Action<SkyApiClient> work, SkyEnvironment environment)
+        {
+            object? target = endpoint;
+            try
+            {
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
+                target = api.Endpoint.ToString();
+                work(api);
+            }
+            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            {
+                sink.WriteError(error);
+            }
+        }
+
+        private static string Target(long id, string? endpoint) => "managed job " + id + (endpoint is null ? string.Empty : " at " + endpoint);
     }
 }

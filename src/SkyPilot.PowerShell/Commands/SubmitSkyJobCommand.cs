@@ -16,7 +16,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, HelpUri = HelpLinks.SubmitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class SubmitSkyJobCommand : SkyCmdlet
     {
@@ -79,16 +79,7 @@ namespace SkyPilot.PowerShell.Commands
                 JobHistory.Remember(environment, new[] { job });
                 if (WaitRequested)
                 {
-                    try
-                    {
-                        job = JobWaiter.Wait(this, sink, new SkyApiClient(SharedHttpClient.Instance, plan.Endpoint, environment, Log), job, environment, cancellationToken);
-                    }
-                    catch (SkyApiException e)
-                    {
-                        // The job was submitted: say which one, and still emit it, so nobody resubmits it.
-                        var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
-                        sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Follow it with Get-SkyJob -JobId " + job.JobId + "; do not submit it again."));
-                    }
+                    job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
                 }
 
                 sink.WriteObject(job);
@@ -96,6 +87,28 @@ namespace SkyPilot.PowerShell.Commands
             catch (Exception e) when (JobErrors.From(e, path) is SkyErrorInfo error)
             {
                 sink.WriteError(error);
+            }
+        }
+
+        /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>
+        private ManagedJob WaitForJob(ICmdletSink sink, SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
+        {
+            var waiter = new ManagedJobWaiter(new SkyApiClient(SharedHttpClient.Instance, endpoint, environment, Log), environment, Log);
+            try
+            {
+                var final = Run(sink, ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
+                if (JobErrors.Ended(final) is SkyErrorInfo failed)
+                {
+                    sink.WriteError(failed);
+                }
+
+                return final;
+            }
+            catch (SkyApiException e)
+            {
+                var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
+                sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
+                return job;
             }
         }
 

@@ -10,8 +10,9 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Checks which clouds this identity can use for compute and for storage (sky check).</para>
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "SkyCloud")]
+    [Cmdlet(VerbsDiagnostic.Test, "SkyCloud", DefaultParameterSetName = "Result", HelpUri = HelpLinks.TestSkyCloud)]
     [OutputType(typeof(CloudCheckResult))]
+    [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]
     public sealed class TestSkyCloudCommand : SkyCmdlet
     {
         /// <summary>Clouds to check; all supported clouds when omitted.</summary>
@@ -28,13 +29,20 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Ignore cached results and check again.</summary>
         [Parameter]
-        public SwitchParameter Refresh
+        public SwitchParameter Refresh { get; set; }
+
+        /// <summary>Return only $true (every requested cloud and capability allowed) or $false, like Test-Path.</summary>
+        [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
+        public SwitchParameter Quiet
         {
-            get => RefreshRequested;
-            set => RefreshRequested = value.IsPresent;
+            get => QuietRequested;
+            set => QuietRequested = value.IsPresent;
         }
 
-        internal bool RefreshRequested { get; set; }
+        internal bool QuietRequested { get; set; }
+
+        private bool _allAllowed = true;
+        private bool _anyChecked;
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -42,7 +50,7 @@ namespace SkyPilot.PowerShell.Commands
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
             sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, RefreshRequested, ct), cancellationToken);
+            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)
@@ -50,7 +58,26 @@ namespace SkyPilot.PowerShell.Commands
                     sink.WriteWarning(KnownClouds.DisplayName(result.Cloud) + ": " + warning);
                 }
 
-                sink.WriteObject(result);
+                // "Could not ask" is not "denied": say so, so a script can tell the two apart.
+                foreach (var notChecked in result.Capabilities.Where(c => c.Status == CheckStatus.Unreachable || c.Status == CheckStatus.Unavailable))
+                {
+                    sink.WriteWarning(KnownClouds.DisplayName(result.Cloud) + " " + notChecked.Capability.ToString().ToLowerInvariant() + " could not be checked (" + notChecked.Status + "): " + notChecked.Reason);
+                }
+
+                _anyChecked = true;
+                _allAllowed &= result.Enabled;
+                if (!QuietRequested)
+                {
+                    sink.WriteObject(result);
+                }
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (QuietRequested)
+            {
+                WriteObject(_anyChecked && _allAllowed);
             }
         }
     }

@@ -14,7 +14,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Re-reads and re-validates the Nebius credential now, or validates and writes a new token and tenant.</para>
     /// </summary>
-    [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet)]
+    [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet, HelpUri = HelpLinks.UpdateSkyNebiusCredential)]
     [OutputType(typeof(NebiusCredentialStatus))]
     public sealed class UpdateSkyNebiusCredentialCommand : SkyCmdlet
     {
@@ -35,24 +35,12 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Get the token (and the tenant when none is known) from the Nebius CLI.</summary>
         [Parameter(ParameterSetName = CliSet, Mandatory = true)]
-        public SwitchParameter FromCli
-        {
-            get => FromCliRequested;
-            set => FromCliRequested = value.IsPresent;
-        }
-
-        internal bool FromCliRequested { get; set; }
+        public SwitchParameter FromCli { get; set; }
 
         /// <summary>Write even when the API cannot be reached to validate (never when it rejects the credential).</summary>
         [Parameter(ParameterSetName = SetSet)]
         [Parameter(ParameterSetName = CliSet)]
-        public SwitchParameter Force
-        {
-            get => ForceRequested;
-            set => ForceRequested = value.IsPresent;
-        }
-
-        internal bool ForceRequested { get; set; }
+        public SwitchParameter Force { get; set; }
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
@@ -64,7 +52,7 @@ namespace SkyPilot.PowerShell.Commands
             var written = false;
             try
             {
-                if (FromCliRequested)
+                if (FromCli.IsPresent)
                 {
                     var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
                     var fromCli = Run(sink, ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
@@ -74,7 +62,7 @@ namespace SkyPilot.PowerShell.Commands
 
                 if (token != null || tenant != null)
                 {
-                    var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, ForceRequested, ct), cancellationToken);
+                    var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
                     warnings.AddRange(validation.Warnings);
                     var paths = new NebiusPaths(environment);
                     var target = string.Join(", ", Targets(paths, token, tenant));

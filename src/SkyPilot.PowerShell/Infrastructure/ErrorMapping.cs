@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using SkyPilot.Core.Config;
 using SkyPilot.Core.Gcp;
 using SkyPilot.Core.Http;
 
@@ -17,6 +18,8 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 case SkyOperationException known:
                     return new SkyErrorInfo(known, known.ErrorId, known.Category, target ?? known.Target, known.RecommendedAction);
+                case SkyConfigException config:
+                    return new SkyErrorInfo(safe, "InvalidConfiguration", ErrorCategory.InvalidData, config.Path, config.Hint);
                 case ServiceUnreachableException _:
                     return new SkyErrorInfo(safe, "ServiceUnreachable", ErrorCategory.ConnectionError, target, "Check the network connection and the endpoint, then retry.");
                 case GoogleApiException api when api.Error.StatusCode == 401:

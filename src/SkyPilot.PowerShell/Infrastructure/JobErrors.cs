@@ -14,15 +14,31 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 case TaskFileException task:
                     return new SkyErrorInfo(task, "InvalidTaskFile", ErrorCategory.ParserError, task.Path, "Fix the field named in the message, then run Submit-SkyJob again.");
+                case PrecheckFailedException precheck when precheck.CouldNotCheck:
+                    return new SkyErrorInfo(precheck, "PrecheckUnreachable", ErrorCategory.ConnectionError, target, precheck.Hint);
                 case PrecheckFailedException precheck:
                     return new SkyErrorInfo(precheck, "PrecheckFailed", ErrorCategory.PermissionDenied, target, precheck.Hint);
                 case StagingFailedException staging:
                     return new SkyErrorInfo(staging, "StagingFailed", staging.File is null ? ErrorCategory.ConnectionError : ErrorCategory.WriteError, staging.File ?? target, staging.Hint);
+                case JobWaitTimeoutException timeout:
+                    return new SkyErrorInfo(timeout, "JobWaitTimeout", ErrorCategory.OperationTimeout, timeout.Job, "Wait again with Wait-SkyJob -JobId " + timeout.Job.JobId + ", or stop it with Stop-SkyJob.");
                 case SkyApiException api:
                     return new SkyErrorInfo(api, IdOf(api.Failure), CategoryOf(api.Failure), target, api.Hint);
                 default:
                     return null;
             }
+        }
+
+        /// <summary>A job that ended FAILED*: an error record after the job, so <c>-ErrorAction Stop</c> fails a CI step.</summary>
+        public static SkyErrorInfo? Ended(ManagedJob job)
+        {
+            if (!job.IsFailed)
+            {
+                return null;
+            }
+
+            var message = "Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") ended " + job.Status + (string.IsNullOrEmpty(job.FailureReason) ? "." : ": " + job.FailureReason);
+            return new SkyErrorInfo(new SkyOperationException(message), "JobFailed", ErrorCategory.InvalidResult, job, "See the job's log: Get-SkyJobLog -JobId " + job.JobId);
         }
 
         private static string IdOf(SkyApiFailure failure)
@@ -34,6 +50,8 @@ namespace SkyPilot.PowerShell.Infrastructure
                 case SkyApiFailure.VersionMismatch: return "ApiVersionMismatch";
                 case SkyApiFailure.RequestFailed: return "RequestFailed";
                 case SkyApiFailure.LaunchOutcomeUnknown: return "LaunchOutcomeUnknown";
+                case SkyApiFailure.Rejected: return "ApiRequestRejected";
+                case SkyApiFailure.NotFound: return "JobNotFound";
                 default: return "ApiServerBadResponse";
             }
         }
@@ -47,6 +65,8 @@ namespace SkyPilot.PowerShell.Infrastructure
                 case SkyApiFailure.VersionMismatch: return ErrorCategory.InvalidOperation;
                 case SkyApiFailure.RequestFailed: return ErrorCategory.InvalidResult;
                 case SkyApiFailure.LaunchOutcomeUnknown: return ErrorCategory.OperationStopped;
+                case SkyApiFailure.Rejected: return ErrorCategory.InvalidArgument;
+                case SkyApiFailure.NotFound: return ErrorCategory.ObjectNotFound;
                 default: return ErrorCategory.InvalidResult;
             }
         }

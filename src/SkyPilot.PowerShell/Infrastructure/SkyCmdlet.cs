@@ -19,6 +19,11 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>The cmdlet's logic, written against <see cref="ICmdletSink"/> so it can run without a runspace.</summary>
         internal abstract void Execute(ICmdletSink sink, CancellationToken cancellationToken);
 
+        /// <summary>Work after the last pipeline record, for cmdlets that collect input first and act once (default: none).</summary>
+        internal virtual void Complete(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+        }
+
         /// <summary>
         /// The caller's current directory: PowerShell's file-system location inside a runspace (which may differ from the
         /// process's), else the process's.
@@ -45,11 +50,15 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>Cancels work in flight.</summary>
         internal void Cancel() => _cancellation.Cancel();
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => Step(Invoke);
+
+        protected override void EndProcessing() => Step(InvokeComplete);
+
+        private void Step(Action<ICmdletSink> step)
         {
             try
             {
-                Invoke(new PSCmdletSink(this));
+                step(new PSCmdletSink(this));
             }
             catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
             {
@@ -58,11 +67,16 @@ namespace SkyPilot.PowerShell.Infrastructure
         }
 
         /// <summary>Runs the logic for one pipeline record with the cmdlet's cancellation token.</summary>
-        internal void Invoke(ICmdletSink sink)
+        internal void Invoke(ICmdletSink sink) => Guarded(sink, Execute);
+
+        /// <summary>Runs <see cref="Complete"/> the same way, once after the last record.</summary>
+        internal void InvokeComplete(ICmdletSink sink) => Guarded(sink, Complete);
+
+        private void Guarded(ICmdletSink sink, Action<ICmdletSink, CancellationToken> logic)
         {
             try
             {
-                Execute(sink, _cancellation.Token);
+                logic(sink, _cancellation.Token);
             }
             catch (Exception e) when (!(e is PipelineStoppedException) && !(e is OperationCanceledException))
             {

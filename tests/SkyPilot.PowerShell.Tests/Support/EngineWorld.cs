@@ -13,12 +13,20 @@ public sealed class EngineWorld : IAsyncLifetime
 
     public NebiusWorld Nebius { get; private set; } = null!;
 
+    public KubernetesWorld Kubernetes { get; } = new();
+
+    /// <summary>A Kubernetes API server where alice holds SkyPilot's role in namespace default and bob lacks <c>create pods</c>.</summary>
+    public FakeKubernetesServer KubeServer { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Jobs = await JobWorld.StartAsync();
         Gcp.ServiceAccount("storage-only", "project-a", GcpWorld.StoragePermissions());
         Nebius = await NebiusWorld.StartAsync();
         Directory.CreateDirectory(Jobs.TaskDirectory);
+        KubeServer = await Kubernetes.StartServerAsync();
+        KubeServer.Grant("alice", "default", FakeKubernetesServer.SkyPilotRole);
+        KubeServer.Grant("bob", "default", FakeKubernetesServer.SkyPilotRole.Except(["create pods"]).ToArray());
     }
 
     /// <summary>The GCP/jobs world's variables with a fresh cache directory, set for the scope of the returned object.</summary>
@@ -50,6 +58,7 @@ public sealed class EngineWorld : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await Kubernetes.DisposeAsync();
         await Nebius.DisposeAsync();
         await Jobs.DisposeAsync();
     }

@@ -45,7 +45,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
             command.Invoke(sink);
             if (command is StopSkyJobCommand stop)
             {
-                stop.InvokeEnd(sink);
+                stop.InvokeComplete(sink);
             }
         }
 
@@ -90,7 +90,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
                 stop.Invoke(sink);
             }
 
-            stop.InvokeEnd(sink);
+            stop.InvokeComplete(sink);
         }
 
         _api.CountRequests("/jobs/cancel").Should().Be(1);

@@ -1,3 +1,4 @@
+using SkyPilot.Core.Api;
 using SkyPilot.Core.Checks;
 using SkyPilot.Core.Http;
 using SkyPilot.Core.Jobs;
@@ -27,16 +28,16 @@ public sealed class JobSubmitterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_api_server_lost_after_staging_says_what_was_staged_and_a_retry_reuses_it()
+    public async Task A_launch_answered_503_after_staging_is_outcome_unknown_and_the_same_submission_then_launches_once_reusing_the_files()
     {
         var task = _world.WriteTask(files: 20);
 
-        // The server goes away while the files are being staged.
-        var error = await Assert.ThrowsAsync<StagingFailedException>(() => SubmitAsync(task, _ => _world.Api.Unavailable = true));
+        // The server answers 503 once the files are staged: the launch may or may not have been taken.
+        var error = await Assert.ThrowsAsync<SkyApiException>(() => SubmitAsync(task, _ => _world.Api.Unavailable = true));
 
-        error.Message.Should().Contain("21 file(s) are staged under gs://jobs-bucket/team/job-").And.Contain("no job was submitted");
-        error.Hint.Should().Contain("A retry reuses the staged files");
-        error.FilesStaged.Should().Be(21);
+        error.Failure.Should().Be(SkyApiFailure.LaunchOutcomeUnknown);
+        error.Message.Should().Contain("The job may exist").And.NotContain("no job was submitted");
+        error.Hint.Should().Contain("Running the same Submit-SkyJob again first looks this launch up");
         _world.Api.Launches.Should().BeEmpty();
         var uploads = _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal));
 

@@ -64,7 +64,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
         endpoint.IsRemote.Should().BeTrue();
         SkyApiEndpoint.Resolve("http://127.0.0.1:46580", env, SkyConfig.Load(env)).IsRemote.Should().BeFalse();
 
-        await new SkyApiClient(SharedHttpClient.Instance, endpoint, env, new RecordingLog()).LaunchAsync("run: echo\n", null, default);
+        await new SkyApiClient(SharedHttpClient.Instance, endpoint, env, new RecordingLog()).LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default);
 
         var launch = _api.Launches.Single();
         launch.EnvVars.Should().ContainKey("SKYPILOT_DEBUG").And.NotContainKey("SKYPILOT_DB_CONNECTION_URI").And.NotContainKey("SKYPILOT_CONFIG");
@@ -82,14 +82,14 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
         _api.SetRequestDuration(FakeSkyPilotApiServer.JobsLaunch, Timeout.InfiniteTimeSpan);
         var env = Env(("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "2"), ("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2"));
         var client = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(_api.BaseUrl, env, SkyConfig.Load(env)), env, new RecordingLog());
-        var launching = client.LaunchAsync("run: echo\n", null, default);
+        var launching = client.LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default);
         await _api.WaitForLaunchAsync();
 
         await _api.StopListeningAsync();
         var error = await Assert.ThrowsAsync<SkyApiException>(() => launching);
 
         error.Failure.Should().Be(SkyApiFailure.LaunchOutcomeUnknown);
-        error.Message.Should().Contain("was accepted as request").And.Contain("The job may exist");
+        error.Message.Should().Contain("as request").And.Contain("The job may exist");
         _api.Launches.Should().ContainSingle();
     }
 

@@ -48,14 +48,14 @@ public sealed class SkyApiClientTests : IAsyncLifetime
     [Fact]
     public async Task Launch_posts_once_sends_version_headers_and_reads_the_job_id()
     {
-        var (jobId, requestId) = await Client().LaunchAsync("name: t\nrun: echo hi\n", "t", default);
+        var (jobId, requestId) = await Client().LaunchAsync("name: t\nrun: echo hi\n", "t", Guid.NewGuid().ToString("N"), default);
 
         jobId.Should().Be(1);
         requestId.Should().NotBeNullOrEmpty();
         var launch = _server.Launches.Should().ContainSingle().Subject;
         launch.TaskYaml.Should().Be("name: t\nrun: echo hi\n");
         launch.Name.Should().Be("t");
-        launch.Header(FakeSkyPilotApiServer.ApiVersionHeader).Should().Be(SkyApiClient.ApiVersion.ToString());
+        launch.Header(FakeSkyPilotApiServer.ApiVersionHeader).Should().Be(SkyApiProtocol.ApiVersion.ToString());
         launch.EnvVars.Should().ContainKey("SKYPILOT_USER_ID");
     }
 
@@ -65,7 +65,7 @@ public sealed class SkyApiClientTests : IAsyncLifetime
         _server.LaunchReturn = FakeSkyLaunchReturn.JobIdObject;
         _server.OldServer = true;
 
-        (await Client().LaunchAsync("run: echo\n", null, default)).JobId.Should().Be(1);
+        (await Client().LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default)).JobId.Should().Be(1);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class SkyApiClientTests : IAsyncLifetime
     {
         _server.FailNextLaunch("ResourcesUnavailableError", "No resource satisfying the request");
 
-        var error = await Assert.ThrowsAsync<SkyApiException>(() => Client().LaunchAsync("run: echo\n", null, default));
+        var error = await Assert.ThrowsAsync<SkyApiException>(() => Client().LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default));
 
         error.Failure.Should().Be(SkyApiFailure.RequestFailed);
         error.Message.Should().Be("ResourcesUnavailableError: No resource satisfying the request");
@@ -86,11 +86,11 @@ public sealed class SkyApiClientTests : IAsyncLifetime
         await Client().CheckHealthAsync(default);
         _server.DropNextLaunchResponse();
 
-        var (jobId, _) = await Client().LaunchAsync("run: echo\n", "once", default);
+        var (jobId, _) = await Client().LaunchAsync("run: echo\n", "once", Guid.NewGuid().ToString("N"), default);
 
         jobId.Should().Be(1);
         _server.Launches.Should().ContainSingle();
-        _log.Lines.Should().Contain(l => l.Contains("launch response was lost"));
+        _log.Lines.Should().Contain(l => l.Contains("launch's answer was lost"));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class SkyApiClientTests : IAsyncLifetime
         _server.ServiceAccountToken = token;
         _vars["SKYPILOT_SERVICE_ACCOUNT_TOKEN"] = token;
 
-        (await Client().LaunchAsync("run: echo\n", null, default)).JobId.Should().Be(1);
+        (await Client().LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default)).JobId.Should().Be(1);
 
         _server.Launches.Single().EnvVars.Should().NotContainKey("SKYPILOT_SERVICE_ACCOUNT_TOKEN");
         _log.Lines.Should().NotContain(l => l.Contains(token));
@@ -140,7 +140,7 @@ public sealed class SkyApiClientTests : IAsyncLifetime
 
         var client = Client(endpoint);
         await client.CheckHealthAsync(default);
-        (await client.LaunchAsync("run: echo\n", null, default)).JobId.Should().Be(1);
+        (await client.LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default)).JobId.Should().Be(1);
 
         client.Endpoint.ToString().Should().NotContain("s3cret");
     }
@@ -148,9 +148,9 @@ public sealed class SkyApiClientTests : IAsyncLifetime
     [Fact]
     public async Task A_version_mismatch_says_so()
     {
-        _server.MinimumClientApiVersion = SkyApiClient.ApiVersion + 5;
+        _server.MinimumClientApiVersion = SkyApiProtocol.ApiVersion + 5;
 
-        var error = await Assert.ThrowsAsync<SkyApiException>(() => Client().LaunchAsync("run: echo\n", null, default));
+        var error = await Assert.ThrowsAsync<SkyApiException>(() => Client().LaunchAsync("run: echo\n", null, Guid.NewGuid().ToString("N"), default));
 
         error.Failure.Should().Be(SkyApiFailure.VersionMismatch);
         _server.Launches.Should().BeEmpty();
@@ -160,23 +160,23 @@ public sealed class SkyApiClientTests : IAsyncLifetime
     public async Task The_queue_reads_skypilots_job_records_and_falls_back_to_the_old_route()
     {
         _server.ScriptNextJob("RUNNING");
-        await Client().LaunchAsync("run: echo\n", "q", default);
+        await Client().LaunchAsync("run: echo\n", "q", Guid.NewGuid().ToString("N"), default);
 
-        var job = (await Client().QueueAsync(null, false, default)).Single();
+        var job = (await Client().QueueAsync(new ManagedJobQuery(), default)).Single();
         job.JobId.Should().Be(1);
         job.Name.Should().Be("q");
         job.Status.Should().Be("RUNNING");
         job.Endpoint.Should().Be(_server.BaseUrl);
 
         _server.OldServer = true;
-        (await Client().QueueAsync(null, false, default)).Single().JobId.Should().Be(1);
+        (await Client().QueueAsync(new ManagedJobQuery(), default)).Single().JobId.Should().Be(1);
     }
 
     [Fact]
     public async Task Cancel_moves_the_job_to_cancelling()
     {
         _server.ScriptNextJob("RUNNING");
-        await Client().LaunchAsync("run: echo\n", "c", default);
+        await Client().LaunchAsync("run: echo\n", "c", Guid.NewGuid().ToString("N"), default);
 
         await Client().CancelAsync([1], default);
 

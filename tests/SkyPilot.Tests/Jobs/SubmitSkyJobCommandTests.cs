@@ -176,7 +176,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         Run(new SubmitSkyJobCommand { Path = task }).Errors.Single().ErrorId.Should().Be("ApiServerNeedsAuth");
 
         _world.Api.AuthMode = FakeSkyAuthMode.None;
-        _world.Api.MinimumClientApiVersion = SkyApiClient.ApiVersion + 1;
+        _world.Api.MinimumClientApiVersion = SkyApiProtocol.ApiVersion + 1;
         Run(new SubmitSkyJobCommand { Path = task }).Errors.Single().ErrorId.Should().Be("ApiVersionMismatch");
         _world.Api.Launches.Should().BeEmpty();
     }

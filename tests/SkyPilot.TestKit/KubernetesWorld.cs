@@ -1,14 +1,8 @@
-using SkyPilot.Core;
-using SkyPilot.Core.Cache;
-using SkyPilot.Core.Checks;
-using SkyPilot.Core.Kubernetes;
-using SkyPilot.TestKit;
-
-namespace SkyPilot.Tests.Support;
+namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A private Kubernetes world: a temp home whose kubeconfig is written by the real kubectl, loopback TLS API servers
-/// with their own CAs, and the check service with a cache in the temp folder.
+/// with their own CAs, and the environment a user would set (HOME, KUBECONFIG, a cache folder).
 /// </summary>
 public sealed class KubernetesWorld : IAsyncDisposable
 {
@@ -31,8 +25,6 @@ public sealed class KubernetesWorld : IAsyncDisposable
     public string Home { get; }
 
     public Kubectl Kubectl { get; }
-
-    public RecordingLog Log { get; } = new();
 
     /// <summary>Where the in-cluster service account is looked for (a folder under the temp dir, absent by default).</summary>
     public string ServiceAccountDirectory { get; set; }
@@ -80,15 +72,7 @@ public sealed class KubernetesWorld : IAsyncDisposable
 
     public string WriteSkyConfig(string yaml) => Temp.WriteFile("home/.sky/config.yaml", yaml);
 
-    public SkyEnvironment Environment() => new(_variables, Home, isWindows: false);
-
-    public KubernetesCloudChecker Checker() => new(Log, null, ServiceAccountDirectory);
-
-    public CloudCheckService Service() =>
-        new([Checker()], new CheckCache(CacheSettings.FromEnvironment(Environment()), Log), null);
-
-    public async Task<CloudCheckResult> CheckAsync(bool refresh = false, Capability[]? capabilities = null) =>
-        (await Service().CheckAsync(Environment(), [KnownClouds.Kubernetes], capabilities, refresh, CancellationToken.None)).Single();
+    public IReadOnlyDictionary<string, string> Variables => _variables;
 
     public async ValueTask DisposeAsync()
     {

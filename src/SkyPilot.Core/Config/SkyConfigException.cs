@@ -1,0 +1,24 @@
+using System;
+
+namespace SkyPilot.Core.Config
+{
+    /// <summary>SkyPilot's config file exists but cannot be read or parsed; a command that acts on it stops here.</summary>
+    public sealed class SkyConfigException : Exception
+    {
+        public SkyConfigException(string path, long? line, string problem)
+            : base("The SkyPilot config " + path + " cannot be used: " + problem + ". Nothing was created, uploaded or submitted.")
+        {
+            Path = path;
+            Line = line;
+        }
+
+        /// <summary>The config file.</summary>
+        public string Path { get; }
+
+        /// <summary>The line the problem is on, when known.</summary>
+        public long? Line { get; }
+
+        /// <summary>The fix.</summary>
+        public string Hint => "Fix " + Path + (Line is null ? string.Empty : " at line " + Line) + ", or point SKYPILOT_CONFIG at a valid file.";
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SkyPilot.Core.Api;
+
+namespace SkyPilot.Core.Jobs
+{
+    /// <summary>
+    /// Polls the job queue until a managed job has ended — every task of a pipeline, not only the first — reporting each
+    /// state it sees. A server that is briefly unreachable (a restart, a proxy's 502) does not end the wait.
+    /// </summary>
+    public sealed class ManagedJobWaiter
+    {
+        /// <summary>Seconds between polls. Environment: <c>SKYPILOT_PS_JOB_POLL_SECONDS</c> (default 5).</summary>
+        public const string PollVariable = "SKYPILOT_PS_JOB_POLL_SECONDS";
+
+        private const int MaxConsecutiveFailures = 10;
+        private const int MaxPollsNotFound = 12;
+        private readonly SkyApiClient _api;
+        private readonly TimeSpan _interval;
+        private readonly ISkyLog _log;
+
+        public ManagedJobWaiter(SkyApiClient api, SkyEnvironment env, ISkyLog log)
+        {
+            _api = api;
+            _log = log;
+            _interval = double.TryParse(env.Get(PollVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 3600
+                ? TimeSpan.FromSeconds(s)
+                : TimeSpan.FromSeconds(5);
+        }
+
+        /// <summary>
+        /// Waits for <paramref name="job"/> to end and returns it in its final state (for a pipeline: the task that
+        /// failed or was cancelled, else the last task). Throws <see cref="JobWaitTimeoutException"/> after <paramref name="timeout"/>.
+        /// </summary>
+        public async Task<ManagedJob> WaitAsync(ManagedJob job, TimeSpan? timeout, IProgress<ManagedJob>? progress, CancellationToken cancellationToken)
+        {
+            var deadline = timeout is TimeSpan t ? DateTimeOffset.UtcNow + t : (DateTimeOffset?)null;
+            var current = job;
+            var failures = 0;
+            var notFound = 0;
+            var first = true;
+            while (true)
+            {
+                if (!first || !current.IsTerminal)
+                {
+                    progress?.Report(current);
+                }
+
+                if (!first)
+                {
+                    var wait = _interval;
+                    if (deadline is DateTimeOffset end)
+                    {
+                        var left = end - DateTimeOffset.UtcNow;
+                        if (left <= TimeSpan.Zero)
+                        {
+                            throw new JobWaitTimeoutException(current, timeout!.Value);
+                        }
+
+                        wait = left < wait ? left : wait;
+                    }
+
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+
+                first = false;
+                IReadOnlyList<ManagedJob> records;
+                try
+                {
+                    records = (await _api.QueueAsync(new ManagedJobQuery { JobIds = new[] { job.JobId } }, cancellationToken).ConfigureAwait(false))
+                        .Where(j => j.JobId == job.JobId).ToList();
+                    failures = 0;
+                }
+                catch (SkyApiException e) when (e.Failure == SkyApiFailure.Unreachable && ++failures < MaxConsecutiveFailures)
+                {
+                    _log.Warning("Polling managed job " + job.JobId + " failed (" + e.Message + "); retrying (" + failures + " of " + MaxConsecutiveFailures + ").");
+                    continue;
+                }
+
+                if (records.Count == 0)
+                {
+                    if (++notFound >= MaxPollsNotFound)
+                    {
+                        throw new SkyApiException(SkyApiFailure.NotFound, "Managed job " + job.JobId + " is not in the job queue of " + _api.Endpoint + " (asked " + notFound + " times).", "Check Get-SkyJob -JobId " + job.JobId + ".");
+                    }
+
+                    continue;
+                }
+
+                current = Overall(records, job);
+                if (records.All(r => r.IsTerminal))
+                {
+                    progress?.Report(current);
+                    return current;
+                }
+            }
+        }
+
+        /// <summary>One view of a pipeline's records: the failed or cancelled task if any, else the first unfinished, else the last.</summary>
+        public static ManagedJob Overall(IReadOnlyList<ManagedJob> records, ManagedJob known)
+        {
+            var ordered = records.OrderBy(r => r.TaskId).ToList();
+            var pick = ordered.FirstOrDefault(r => r.IsFailed)
+                ?? ordered.FirstOrDefault(r => r.Status == ManagedJobStatus.Cancelled)
+                ?? ordered.FirstOrDefault(r => !r.IsTerminal)
+                ?? ordered.Last();
+            return pick with
+            {
+                Name = pick.Name ?? known.Name,
+                SubmittedAt = pick.SubmittedAt ?? known.SubmittedAt,
+                RequestId = known.RequestId ?? pick.RequestId,
+                Endpoint = known.Endpoint ?? pick.Endpoint,
+                BucketPrefix = known.BucketPrefix ?? pick.BucketPrefix,
+                TaskCount = ordered.Count,
+            };
+        }
+    }
+
+    /// <summary>A wait ran out of time; the job is still running (it was not cancelled).</summary>
+    public sealed class JobWaitTimeoutException : Exception
+    {
+        public JobWaitTimeoutException(ManagedJob job, TimeSpan timeout)
+            : base("Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") is still " + job.Status + " after " + timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s; it keeps running.")
+        {
+            Job = job;
+        }
+
+        public ManagedJob Job { get; }
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Newtonsoft.Json;
+using SkyPilot.Core.Internal;
+
+namespace SkyPilot.Core.Jobs
+{
+    /// <summary>
+    /// Launches whose outcome is unknown (<c>~/.sky/powershell-pending-launches.json</c>): the marker each carried, and a
+    /// salted digest of the submission (endpoint, task as sent with its staged URIs, name, env and secrets) — never the
+    /// content itself. Only the same submission run again looks its launch up; anything else launches anew.
+    /// Best effort: an unreadable file only means no recovery.
+    /// </summary>
+    internal static class PendingLaunches
+    {
+        private const int MaxEntries = 50;
+        private static readonly TimeSpan MaxAge = TimeSpan.FromDays(7);
+
+        public sealed class Entry
+        {
+            [JsonProperty("endpoint")]
+            public string Endpoint { get; set; } = string.Empty;
+
+            [JsonProperty("salt")]
+            public string Salt { get; set; } = string.Empty;
+
+            [JsonProperty("digest")]
+            public string Digest { get; set; } = string.Empty;
+
+            [JsonProperty("marker")]
+            public string Marker { get; set; } = string.Empty;
+
+            [JsonProperty("requestId")]
+            public string? RequestId { get; set; }
+
+            [JsonProperty("at")]
+            public DateTimeOffset At { get; set; }
+        }
+
+        public static string PathFor(SkyEnvironment env) => SkyStateDirectory.File(env, "powershell-pending-launches.json");
+
+        public static Entry? Find(SkyEnvironment env, string endpoint, string submission) =>
+            Read(env).FirstOrDefault(e => e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission));
+
+        public static void Add(SkyEnvironment env, string endpoint, string submission, string marker, string? requestId)
+        {
+            var salt = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+            var entry = new Entry { Endpoint = endpoint, Salt = salt, Digest = Digest(salt, submission), Marker = marker, RequestId = requestId, At = DateTimeOffset.UtcNow };
+            Write(env, new[] { entry }.Concat(Read(env).Where(e => !(e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission)))));
+        }
+
+        public static void Remove(SkyEnvironment env, Entry entry) => Write(env, Read(env).Where(e => e.Marker != entry.Marker));
+
+        private static IReadOnlyList<Entry> Read(SkyEnvironment env)
+        {
+            try
+            {
+                var path = PathFor(env);
+                if (!File.Exists(path) || new FileInfo(path).Length > 1024 * 1024)
+                {
+                    return Array.Empty<Entry>();
+                }
+
+                var cutoff = DateTimeOffset.UtcNow - MaxAge;
+                return (JsonConvert.DeserializeObject<List<Entry>>(File.ReadAllText(path)) ?? new List<Entry>())
+                    .Where(e => e != null && e.At > cutoff && e.Marker.Length > 0).ToList();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException)
+            {
+                return Array.Empty<Entry>();
+            }
+        }
+
+        private static void Write(SkyEnvironment env, IEnumerable<Entry> entries)
+        {
+            try
+            {
+                OwnerOnlyFile.WriteAtomically(PathFor(env), JsonConvert.SerializeObject(entries.Take(MaxEntries).ToList()));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+            }
+        }
+
+        private static string Digest(string salt, string submission)
+        {
+            using (var sha = SHA256.Create())
+            {
+                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(salt + "\n" + submission));
+                return string.Concat(hash.Select(b => b.ToString("x2")));
+            }
+        }
+    }
+}

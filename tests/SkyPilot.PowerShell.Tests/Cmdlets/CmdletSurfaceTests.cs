@@ -1,0 +1,258 @@
+using System.Management.Automation;
+using SkyPilot.PowerShell.Tests.Support;
+
+namespace SkyPilot.PowerShell.Tests.Cmdlets;
+
+/// <summary>
+/// What every exported cmdlet offers a PowerShell user, through the engine: its parameter sets and that each binds,
+/// validation at binding time, tab completion, the staged help and the default view.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session) : IClassFixture<SharedSession>
+{
+    public static readonly string[] Cmdlets =
+    [
+        "Clear-SkyCache", "Get-SkyCache", "Get-SkyCloudIdentity", "Get-SkyJob", "Stop-SkyJob", "Submit-SkyJob", "Test-SkyCloud", "Update-SkyNebiusCredential",
+    ];
+
+    public static readonly string[] CloudCmdlets = ["Test-SkyCloud", "Get-SkyCloudIdentity", "Get-SkyCache", "Clear-SkyCache"];
+
+    public static TheoryData<string> EveryCmdlet() => new(Cmdlets);
+
+    /// <summary>
+    /// Everything any cmdlet talks to: the GCP and jobs world, a private home with ~/.sky/config.yaml and a valid
+    /// Nebius token and tenant, the Nebius IAM, and a Nebius CLI that prints the token. $args[0] is the token as a SecureString,
+    /// $args[1] a task file.
+    /// </summary>
+    private async Task<(ProcessEnvironment Env, object[] Args)> UseEverythingAsync()
+    {
+        var home = world.FreshHome(withJobsConfig: true);
+        var token = await world.Nebius.IssueTokenAsync();
+        Directory.CreateDirectory(Path.Combine(home, ".nebius"));
+        File.WriteAllText(Path.Combine(home, ".nebius", "NEBIUS_IAM_TOKEN.txt"), token);
+        File.WriteAllText(Path.Combine(home, ".nebius", "NEBIUS_TENANT_ID.txt"), NebiusWorld.Tenant);
+        var cli = Path.Combine(home, "nebius");
+        File.WriteAllText(cli, "#!/bin/sh\necho '" + token + "'\n");
+        File.SetUnixFileMode(cli, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = world.UseGcp(("HOME", home), ("NEBIUS_ENDPOINT", world.Nebius.Variables["NEBIUS_ENDPOINT"]), ("SKYPILOT_PS_NEBIUS_CLI", cli));
+        return (env, [EngineTestExtensions.Secure(token), world.Jobs.WriteTask()]);
+    }
+
+    [Fact]
+    public void The_module_exports_exactly_the_documented_cmdlets()
+    {
+        var names = session.Run("Get-Command -Module SkyPilot.PowerShell | ForEach-Object Name").ShouldSucceed().Output.Select(o => o.ToString());
+
+        names.Should().BeEquivalentTo(Cmdlets);
+    }
+
+    [Theory]
+    [InlineData("Test-SkyCloud", "__AllParameterSets[Cloud,Capability,Refresh]")]
+    [InlineData("Get-SkyCloudIdentity", "__AllParameterSets[Cloud]")]
+    [InlineData("Get-SkyCache", "__AllParameterSets[Cloud]")]
+    [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
+    [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
+    [InlineData("Submit-SkyJob", "__AllParameterSets[Path!,Name,Endpoint,Wait]")]
+    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,Endpoint]")]
+    [InlineData("Stop-SkyJob", "__AllParameterSets[JobId!,Endpoint,PassThru]")]
+    public void Parameter_sets_are_as_documented(string cmdlet, string expected)
+    {
+        // name[parameters], '*' marks the default of several sets, '!' a mandatory parameter; common parameters left out.
+        const string script = """
+            $command = Get-Command $args[0]
+            $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+            ($command.ParameterSets | ForEach-Object {
+                $(if ($_.IsDefault -and $command.ParameterSets.Count -gt 1) { '*' }) + $_.Name + '[' +
+                (($_.Parameters | Where-Object Name -notin $common | ForEach-Object { $_.Name + $(if ($_.IsMandatory) { '!' }) }) -join ',') + ']'
+            }) -join ' '
+            """;
+
+        session.Run(script, cmdlet).ShouldSucceed().Output.Single().ToString().Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("Test-SkyCloud", "Test-SkyCloud -Cloud gcp -Capability Storage -Refresh")]
+    [InlineData("Get-SkyCloudIdentity", "Get-SkyCloudIdentity -Cloud gcp")]
+    [InlineData("Get-SkyCache", "Get-SkyCache -Cloud gcp")]
+    [InlineData("Clear-SkyCache", "Clear-SkyCache -Cloud gcp -Capability Compute -Fingerprint 0123abcd -PassThru")]
+    [InlineData("Update-SkyNebiusCredential/Refresh", "Update-SkyNebiusCredential")]
+    [InlineData("Update-SkyNebiusCredential/Set", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001 -Force -WhatIf")]
+    [InlineData("Update-SkyNebiusCredential/FromCli", "Update-SkyNebiusCredential -FromCli -TenantId tenant-e00test0001 -Force -WhatIf")]
+    [InlineData("Submit-SkyJob", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
+    [InlineData("Get-SkyJob", "Get-SkyJob")]
+    [InlineData("Stop-SkyJob", "Stop-SkyJob -JobId 424242 -WhatIf")]
+    public async Task Every_parameter_set_binds_and_runs(string set, string script)
+    {
+        var (env, arguments) = await UseEverythingAsync();
+        using (env)
+        {
+            session.Run(script + "; if (-not $?) { throw 'failed: " + set + "' }", arguments).ShouldSucceed();
+        }
+    }
+
+    public static TheoryData<string, string, string, string> BindingErrors()
+    {
+        var data = new TheoryData<string, string, string, string>();
+        foreach (var cmdlet in CloudCmdlets)
+        {
+            data.Add(cmdlet + " -Cloud gcp, azurr", "ParameterArgumentValidationError", "ParameterBindingValidationException",
+                "Cannot validate argument on parameter 'Cloud'. Unknown cloud 'azurr'. Valid clouds: gcp, nebius.");
+        }
+
+        data.Add("Test-SkyCloud aws", "ParameterArgumentValidationError", "ParameterBindingValidationException", "Unknown cloud 'aws'.");
+        data.Add("Get-SkyCloudIdentity -Cloud ''", "ParameterArgumentValidationError", "ParameterBindingValidationException", "The argument is null, empty");
+        data.Add("Test-SkyCloud -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
+        data.Add("Clear-SkyCache -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
+        data.Add("Update-SkyNebiusCredential -TenantId ''", "ParameterArgumentValidationError", "ParameterBindingValidationException", "The argument is null or empty");
+        data.Add("Update-SkyNebiusCredential -Token $args[0] -FromCli", "AmbiguousParameterSet", nameof(ParameterBindingException), "Parameter set cannot be resolved");
+        data.Add("Submit-SkyJob", "MissingMandatoryParameter", nameof(ParameterBindingException), "missing mandatory parameters: Path.");
+        data.Add("Stop-SkyJob", "MissingMandatoryParameter", nameof(ParameterBindingException), "missing mandatory parameters: JobId.");
+        data.Add("Stop-SkyJob -JobId abc", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Cannot convert value \"abc\" to type \"System.Int64\"");
+        data.Add("Get-SkyJob -JobId abc", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Cannot convert value \"abc\" to type \"System.Int64\"");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BindingErrors))]
+    public void Invalid_arguments_fail_at_binding_with_a_clear_message_and_nothing_runs(string script, string reason, string exceptionType, string message)
+    {
+        using var env = world.UseGcp();
+        var requests = world.Gcp.Server.Requests.Count;
+
+        var result = session.Run(script + "; $?", EngineTestExtensions.Secure("v0.unused"));
+
+        var cmdlet = script.Split(' ')[0];
+        var error = result.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().Be(EngineTestExtensions.ErrorId(reason, cmdlet));
+        error.Exception.GetType().Name.Should().Be(exceptionType);
+        error.Exception.Message.Should().Contain(message);
+        error.CategoryInfo.Category.Should().Be(reason == "ParameterArgumentValidationError" ? ErrorCategory.InvalidData : ErrorCategory.InvalidArgument);
+        error.InvocationInfo.MyCommand.Name.Should().Be(cmdlet);
+        result.Output.Should().ContainSingle("the command did not run, the script went on").Which.BaseObject.Should().Be(false);
+        world.Gcp.Server.Requests.Count.Should().Be(requests);
+    }
+
+    public static TheoryData<string, string, string[]> CloudCompletions()
+    {
+        var data = new TheoryData<string, string, string[]>();
+        foreach (var cmdlet in CloudCmdlets)
+        {
+            data.Add(cmdlet, "", ["gcp", "nebius"]);
+            data.Add(cmdlet, "g", ["gcp"]);
+            data.Add(cmdlet, "N", ["nebius"]);
+            data.Add(cmdlet, "'G", ["gcp"]);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CloudCompletions))]
+    public void Cloud_completes_through_TabExpansion2(string cmdlet, string typed, string[] expected)
+    {
+        var line = cmdlet + " -Cloud " + typed;
+
+        var matches = session.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches", line).ShouldSucceed().Output;
+
+        matches.Select(m => m.Text("CompletionText")).Should().Equal(expected);
+        matches.Should().OnlyContain(m => m.Text("ResultType") == "ParameterValue");
+    }
+
+    [Theory]
+    [InlineData("Test-SkyCloud n", "nebius")]
+    [InlineData("Get-SkyCloudIdentity G", "gcp")]
+    public void A_positional_cloud_completes_too(string line, string expected)
+    {
+        var matches = session.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches", line).ShouldSucceed().Output;
+
+        matches.Select(m => m.Text("CompletionText")).Should().Equal(expected);
+    }
+
+    [Fact]
+    public void An_unknown_prefix_completes_to_no_cloud()
+    {
+        var matches = session.Run("(TabExpansion2 -inputScript 'Test-SkyCloud -Cloud xyz' -cursorColumn 24).CompletionMatches").ShouldSucceed().Output;
+
+        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["gcp", "nebius"]);
+    }
+
+    [Fact]
+    public async Task JobId_completes_from_the_jobs_this_user_last_saw()
+    {
+        var (env, arguments) = await UseEverythingAsync();
+        using (env)
+        {
+            var job = session.Run("Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name completion-probe", arguments).ShouldSucceed().Output.Single();
+            var id = job.Text("JobId")!;
+
+            foreach (var cmdlet in new[] { "Get-SkyJob", "Stop-SkyJob" })
+            {
+                var matches = session.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches", cmdlet + " -JobId " + id[..1]).ShouldSucceed().Output;
+                var match = matches.Should().Contain(m => m.Text("CompletionText") == id, cmdlet).Subject;
+                match.Text("ListItemText").Should().Contain("completion-probe");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryCmdlet))]
+    public void Get_Help_Full_shows_the_staged_help(string cmdlet)
+    {
+        const string script = """
+            $help = Get-Help $args[0] -Full
+            $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+            $described = @{}
+            foreach ($parameter in @($help.parameters.parameter)) { $described[$parameter.name] = ($parameter.description | Out-String).Trim() }
+            [pscustomobject]@{
+                Synopsis    = "$($help.Synopsis)".Trim()
+                Description = ($help.description | Out-String).Trim()
+                Undescribed = @((Get-Command $args[0]).Parameters.Keys | Where-Object { $_ -notin $common -and -not $described[$_] })
+                Examples    = @($help.examples.example | Where-Object { "$($_.code)".Trim() }).Count
+                Text        = $help | Out-String -Width 120
+            }
+            """;
+
+        var help = session.Run(script, cmdlet).ShouldSucceed().Output.Single();
+
+        help.Text("Synopsis").Should().NotBeNullOrWhiteSpace().And.NotContain("[-", "an auto-generated synopsis is the syntax line: the staged help was not found");
+        help.Text("Description").Should().NotBeNullOrWhiteSpace();
+        help.Strings("Undescribed").Should().BeEmpty("every parameter is described");
+        ((int)help.Get("Examples")!).Should().BeGreaterThanOrEqualTo(1);
+        help.Text("Text").Should().Contain("Example 1").And.Contain("PARAMETERS");
+    }
+
+    public static TheoryData<string, string[]> Views() => new()
+    {
+        { "Test-SkyCloud gcp", ["Cloud", "Status", "Compute", "Storage", "Cached", "Identity", "GCP", "enabled [compute, storage]", "Allowed", "deployer@project-a"] },
+        { "Get-SkyCloudIdentity -Cloud gcp", ["Cloud", "Account", "Project", "CredentialType", "Configuration", "CanExpire", "Problem", "GCP", "project-a", "service_account"] },
+        { "Test-SkyCloud gcp | Out-Null; Get-SkyCache", ["Cloud", "Capability", "Status", "Valid", "Identity", "CheckedAt", "Why not valid", "Compute", "Storage", "True"] },
+        { "Update-SkyNebiusCredential", ["Valid", "Status", "TenantId", "Identity", "CredentialType", "Source", "ExpectedExpiry", "Written", "Reason", "Hint", "tenant-e00test0001", "ada@example.com"] },
+        { "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name view-probe", ["JobId", "Name", "Status", "Infra", "Submitted", "FailureReason", "view-probe"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Views))]
+    public async Task The_default_view_at_120_columns_shows_the_key_columns(string script, string[] expected)
+    {
+        var (env, arguments) = await UseEverythingAsync();
+        using (env)
+        {
+            var text = session.Run("& { " + script + " } @args | Out-String -Width 120", arguments).ShouldSucceed().Output.Single().ToString();
+
+            text.Should().ContainAll(expected);
+            text.Split('\n').Should().OnlyContain(line => line.TrimEnd().Length <= 120);
+        }
+    }
+
+    [Fact(Skip = "issue 11: the CloudIdentity table truncates the account at 120 columns (views are being reworked on branch ux)")]
+    public async Task The_identity_view_at_120_columns_shows_the_whole_account()
+    {
+        var (env, arguments) = await UseEverythingAsync();
+        using (env)
+        {
+            var text = session.Run("Get-SkyCloudIdentity -Cloud gcp | Out-String -Width 120", arguments).ShouldSucceed().Output.Single().ToString();
+
+            text.Should().Contain(world.Jobs.Email);
+        }
+    }
+}
