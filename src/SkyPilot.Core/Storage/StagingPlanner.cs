@@ -18,17 +18,23 @@ namespace SkyPilot.Core.Storage
     {
         public const string RemoteWorkdir = "~/sky_workdir";
 
-        /// <summary>Parses <c>gs://bucket[/prefix]</c>.</summary>
-        public static (string Bucket, string Prefix) ParseBucketUri(string uri)
+        /// <summary>Parses <c>gs://</c>, <c>s3://</c> or <c>nebius://bucket[/prefix]</c>.</summary>
+        public static (string Scheme, string Bucket, string Prefix) ParseJobBucketUri(string uri)
         {
-            if (!uri.StartsWith("gs://", StringComparison.OrdinalIgnoreCase))
+            var separator = uri.IndexOf("://", StringComparison.Ordinal);
+            var scheme = separator < 0 ? string.Empty : uri.Substring(0, separator).ToLowerInvariant();
+            if (scheme != StagingPlan.GcsScheme && scheme != StagingPlan.S3Scheme && scheme != StagingPlan.NebiusScheme)
             {
-                throw new ArgumentException("jobs.bucket '" + uri + "' is not a gs:// URI; this module stages files to Cloud Storage only");
+                throw new Config.InvalidSettingException(
+                    "jobs.bucket '" + uri + "' is not a gs://, s3:// or nebius:// URI; this module stages files to Cloud Storage, AWS S3 and Nebius object storage",
+                    "jobs.bucket",
+                    uri,
+                    "Set jobs.bucket in the SkyPilot config (~/.sky/config.yaml or SKYPILOT_CONFIG) to a bucket such as gs://my-bucket/jobs or s3://my-bucket/jobs, or remove it to use the default per-user bucket.");
             }
 
-            var rest = uri.Substring(5).Trim('/');
+            var rest = uri.Substring(separator + 3).Trim('/');
             var slash = rest.IndexOf('/');
-            return slash < 0 ? (rest, string.Empty) : (rest.Substring(0, slash), rest.Substring(slash + 1));
+            return slash < 0 ? (scheme, rest, string.Empty) : (scheme, rest.Substring(0, slash), rest.Substring(slash + 1));
         }
 
         /// <summary>
@@ -38,7 +44,7 @@ namespace SkyPilot.Core.Storage
         /// </summary>
         public static StagingPlan Plan(TaskFile taskFile, string bucketUri, CancellationToken cancellationToken, ISkyLog? log = null)
         {
-            var (bucket, basePrefix) = ParseBucketUri(bucketUri);
+            var (scheme, bucket, basePrefix) = ParseJobBucketUri(bucketUri);
             var skipped = new List<string>();
             void Skip(string path, string why)
             {
@@ -106,8 +112,8 @@ namespace SkyPilot.Core.Storage
             var runId = RunIdFor(taskFile, hashed.Select(h => h.RelativeName + "|" + h.Size + "|" + h.Md5));
             var jobPrefix = (basePrefix.Length == 0 ? string.Empty : basePrefix + "/") + "job-" + runId + "/";
             var files = hashed.Select(h => new StagedFile(h.LocalPath, jobPrefix + h.RelativeName, h.Size, h.Md5)).ToList();
-            var uris = mounts.ToDictionary(m => m.Key, m => "gs://" + bucket + "/" + jobPrefix + m.RelativePrefix, StringComparer.Ordinal);
-            return new StagingPlan(bucket, basePrefix, runId, files, uris, ignoreSources) { Skipped = skipped };
+            var uris = mounts.ToDictionary(m => m.Key, m => scheme + "://" + bucket + "/" + jobPrefix + m.RelativePrefix, StringComparer.Ordinal);
+            return new StagingPlan(bucket, basePrefix, runId, files, uris, ignoreSources, scheme) { Skipped = skipped };
         }
 
         private static string RunIdFor(TaskFile taskFile, IEnumerable<string> manifest)
