@@ -47,14 +47,14 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     }
 
     [Theory]
-    [InlineData("Test-SkyCloud", "__AllParameterSets[Cloud,Capability,Refresh]")]
+    [InlineData("Test-SkyCloud", "*Result[Cloud,Capability,Refresh] Quiet[Cloud,Capability,Refresh,Quiet!]")]
     [InlineData("Get-SkyCloudIdentity", "__AllParameterSets[Cloud]")]
     [InlineData("Get-SkyCache", "__AllParameterSets[Cloud]")]
     [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
     [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
-    [InlineData("Submit-SkyJob", "__AllParameterSets[Path!,Name,Endpoint,Wait]")]
-    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,Endpoint]")]
-    [InlineData("Stop-SkyJob", "__AllParameterSets[JobId!,Endpoint,PassThru]")]
+    [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Wait]")]
+    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
+    [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
     public void Parameter_sets_are_as_documented(string cmdlet, string expected)
     {
         // name[parameters], '*' marks the default of several sets, '!' a mandatory parameter; common parameters left out.
