@@ -244,6 +244,53 @@ namespace SkyPilot.Core.Api
             }
         }
 
+        /// <summary>The clouds the server has enabled for compute, from its own cache (<c>GET /enabled_clouds</c>), lower-case.</summary>
+        public async Task<IReadOnlyList<string>> EnabledCloudsAsync(string workspace, CancellationToken cancellationToken)
+        {
+            var reply = await SendAsync(_sender, HttpMethod.Get, "enabled_clouds?workspace=" + Uri.EscapeDataString(workspace) + "&expand=false", null, "enabled clouds", cancellationToken).ConfigureAwait(false);
+            var result = await GetRequestAsync(Accepted(reply, "the enabled-clouds request"), cancellationToken).ConfigureAwait(false);
+            return (result.ReturnValue as JArray ?? new JArray()).Select(c => c.ToString().ToLowerInvariant()).ToList();
+        }
+
+        /// <summary>Has the server check these clouds again (<c>POST /check</c>), which also refreshes its cache; reasons come from the log.</summary>
+        public async Task<ServerCloudView> CheckCloudsAsync(IReadOnlyList<string> clouds, string workspace, CancellationToken cancellationToken)
+        {
+            var body = Body("Submit-SkyJob");
+            body["clouds"] = new JArray(clouds);
+            body["verbose"] = true;
+            body["workspace"] = workspace;
+            var reply = await SendAsync(_sender, HttpMethod.Post, "check", body, "cloud check", cancellationToken).ConfigureAwait(false);
+            var requestId = Accepted(reply, "the cloud check");
+            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            var log = await ReadLogAsync(requestId, cancellationToken).ConfigureAwait(false);
+            return ServerCloudView.Parse(result.ReturnValue, workspace, log);
+        }
+
+        /// <summary>
+        /// Has the server validate a task as it will be launched (<c>POST /validate</c>, synchronous). Returns null when
+        /// valid, else the server's message.
+        /// </summary>
+        public async Task<string?> ValidateAsync(string dagYaml, CancellationToken cancellationToken)
+        {
+            var body = Body("Submit-SkyJob");
+            body["dag"] = dagYaml;
+            body["request_options"] = null;
+            var reply = await SendAsync(_sender, HttpMethod.Post, "validate", body, "task validation", cancellationToken).ConfigureAwait(false);
+            if (reply.StatusCode == 404)
+            {
+                _log.Verbose("The API server has no /validate; the task is validated when it is launched.");
+                return null;
+            }
+
+            if (reply.StatusCode == 400 && SkyApiReplies.TryParse(reply.Body) is JObject invalid && invalid["detail"] is JObject)
+            {
+                return SkyApiReplies.Detail(invalid);
+            }
+
+            SkyApiReplies.ThrowForStatus(reply, "the task validation", _endpoint);
+            return null;
+        }
+
         /// <summary>Cancels jobs and reports per job what the server did (read from the request's log).</summary>
         public async Task<IReadOnlyList<CancelOutcome>> CancelAsync(IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
         {

@@ -60,18 +60,18 @@ namespace SkyPilot.PowerShell.Commands
 
                 _anyChecked = true;
                 _allAllowed &= result.Enabled;
-                if (!Quiet.IsPresent)
+                if (!Quiet)
                 {
                     sink.WriteObject(result);
                 }
             }
         }
 
-        protected override void EndProcessing()
+        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
         {
-            if (Quiet.IsPresent)
+            if (Quiet)
             {
-                WriteObject(_anyChecked && _allAllowed);
+                sink.WriteObject(_anyChecked && _allAllowed);
             }
         }
     }

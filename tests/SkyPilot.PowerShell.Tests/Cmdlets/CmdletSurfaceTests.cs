@@ -141,6 +141,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         foreach (var cmdlet in CloudCmdlets)
         {
             data.Add(cmdlet, "", ["aws", "gcp", "kubernetes", "nebius"]);
+            data.Add(cmdlet, "k", ["kubernetes"]);
             data.Add(cmdlet, "g", ["gcp"]);
             data.Add(cmdlet, "K", ["kubernetes"]);
             data.Add(cmdlet, "N", ["nebius"]);
@@ -177,7 +178,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     {
         var matches = session.Run("(TabExpansion2 -inputScript 'Test-SkyCloud -Cloud xyz' -cursorColumn 24).CompletionMatches").ShouldSucceed().Output;
 
-        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["gcp", "nebius"]);
+        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["aws", "gcp", "kubernetes", "nebius"]);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class KubernetesCmdletTests(EngineWorld world) : IDisposable
         ((string)value.Storage.Status.ToString()).Should().Be("NotApplicable");
         ((string)value.Identity.DisplayName).Should().Be("alice [context=team-a, namespace=default]");
         var table = _session.Run("Test-SkyCloud -Cloud kubernetes | Out-String -Width 200").ShouldSucceed().Output.Single().ToString();
-        table.Should().Contain("Kubernetes").And.Contain("NotApplicable");
+        table.Should().Contain("Kubernetes").And.Contain("N/A");
     }
 
     [Fact]
