@@ -40,7 +40,7 @@ namespace SkyPilot.Core.Jobs
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
             var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
             string? gcsReason = null;
-            if (staging != null && !staging.IsEmpty)
+            if (staging != null && !staging.IsEmpty && staging.Scheme == StagingPlan.GcsScheme)
             {
                 gcsReason = "stage local files in gs://" + staging.Bucket;
             }
@@ -111,7 +111,8 @@ namespace SkyPilot.Core.Jobs
 
             if (plan.Staging != null && !plan.Staging.IsEmpty && items.All(item => item.Passed || item.Unverified))
             {
-                items.Add(await BucketItemAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false));
+                items.Add(await ObjectStagers.For(plan.Staging, _http, _log).PrecheckAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false)
+                    ?? await BucketItemAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false));
             }
 
             if (items.All(item => item.Passed || item.Unverified)
@@ -176,7 +177,7 @@ namespace SkyPilot.Core.Jobs
             var launched = await RecoverAsync(api, environment, endpoint, submission, cancellationToken).ConfigureAwait(false);
             if (launched is null)
             {
-                var staged = plan.Staging is null || plan.Staging.IsEmpty ? 0 : await new GcsStager(_http, _log).StageAsync(plan.Staging, environment, progress, cancellationToken).ConfigureAwait(false);
+                var staged = plan.Staging is null || plan.Staging.IsEmpty ? 0 : await ObjectStagers.For(plan.Staging, _http, _log).StageAsync(plan.Staging, environment, progress, cancellationToken).ConfigureAwait(false);
                 var marker = Guid.NewGuid().ToString("N");
                 try
                 {

@@ -53,7 +53,7 @@ namespace SkyPilot.Core.Jobs
 
             if (Staging != null && !Staging.IsEmpty)
             {
-                text.AppendLine("  - object access to gs://" + Staging.Bucket + " (or storage.buckets.create if it does not exist)");
+                text.AppendLine("  - object access to " + Staging.BucketUri + (Staging.Scheme == StagingPlan.GcsScheme ? " (or storage.buckets.create if it does not exist)" : " (created if it does not exist)"));
                 text.AppendLine("Upload: " + Staging.Files.Count + " file(s), " + Staging.TotalBytes + " bytes to " + Staging.JobPrefixUri);
                 foreach (var uri in Staging.MountUris.OrderBy(p => p.Key))
                 {

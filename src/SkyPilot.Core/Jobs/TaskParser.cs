@@ -29,7 +29,11 @@ namespace SkyPilot.Core.Jobs
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
+                throw Directory.Exists(path)
+                    ? new TaskFileException(path, 0, null, "is a directory, not a task file", e, TaskFileProblem.NotAFile)
+                    : e is FileNotFoundException || e is DirectoryNotFoundException
+                        ? new TaskFileException(path, 0, null, "no such task file", e, TaskFileProblem.NotFound)
+                        : new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e, TaskFileProblem.Unreadable);
             }
 
             return Parse(text, path, baseDirectory, homeDirectory);
@@ -98,6 +102,14 @@ namespace SkyPilot.Core.Jobs
                 if (!Directory.Exists(resolvedWorkdir))
                 {
                     throw new TaskFileException(path, Node(task, "workdir")!.Start.Line, "workdir", "directory '" + workdir + "' does not exist (resolved to " + resolvedWorkdir + ")");
+                }
+            }
+
+            foreach (var script in new[] { "run", "setup" })
+            {
+                if (Node(task, script) is YamlNode value && !(value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, value.Start.Line, script, "must be a string (a shell script), not a " + (value is YamlSequenceNode ? "list" : "mapping") + "; write it as 'run: echo hi' or as a block with 'run: |'");
                 }
             }
 
@@ -364,7 +376,15 @@ namespace SkyPilot.Core.Jobs
                 throw new TaskFileException(path, node.Start.Line, key, "must be a mapping of names to values");
             }
 
-            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => (p.Value as YamlScalarNode)?.Value ?? string.Empty);
+            foreach (var pair in map.Children)
+            {
+                if (!(pair.Value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, pair.Value.Start.Line, key + "." + ((pair.Key as YamlScalarNode)?.Value ?? string.Empty), "must be a single value (a string or number), not a " + (pair.Value is YamlSequenceNode ? "list" : "mapping"));
+                }
+            }
+
+            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => ((YamlScalarNode)p.Value).Value ?? string.Empty);
         }
 
         internal static YamlNode? Node(YamlMappingNode mapping, string key) =>

@@ -78,9 +78,11 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 logic(sink, _cancellation.Token);
             }
-            catch (Exception e) when (!(e is PipelineStoppedException) && !(e is OperationCanceledException))
+            catch (Exception e) when (!(e is RuntimeException) && !(e is OperationCanceledException))
             {
-                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace.
+                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace. The engine's
+                // own exceptions (a stopped pipeline, a prompt the host cannot show, an Inquire answered "Halt") are
+                // PowerShell's to report, as for any cmdlet; Core never throws them.
                 Log.DrainTo(sink);
                 sink.WriteError(ErrorMapping.From(e));
             }

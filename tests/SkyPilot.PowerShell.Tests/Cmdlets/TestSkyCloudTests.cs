@@ -16,8 +16,8 @@ public sealed class TestSkyCloudTests(EngineWorld world, SharedSession session) 
         var result = session.Run("Test-SkyCloud -Verbose -Debug").ShouldSucceed();
 
         // Every write reached its stream without error: the real engine refuses writes from any thread but the pipeline's.
-        result.Output.Select(o => o.Text("Cloud")).Should().Equal("gcp", "nebius");
-        var check = result.Output[0];
+        result.Output.Select(o => o.Text("Cloud")).Should().Equal("aws", "gcp", "kubernetes", "nebius");
+        var check = result.Output.Single(o => o.Text("Cloud") == "gcp");
         check.TypeNames.Should().Contain("SkyPilot.Core.Checks.CloudCheckResult");
         check.Flag("Enabled").Should().BeTrue();
         check.Flag("Compute.Allowed").Should().BeTrue();
@@ -26,7 +26,7 @@ public sealed class TestSkyCloudTests(EngineWorld world, SharedSession session) 
         check.Flag("FromCache").Should().BeFalse();
         check.Text("Identity.Account").Should().Be(world.Jobs.Email);
         check.ToString().Should().Be("GCP: enabled [compute, storage]");
-        result.Verbose.Should().Contain(v => v.Contains("Checking gcp, nebius"));
+        result.Verbose.Should().Contain(v => v.Contains("Checking aws, gcp, kubernetes, nebius"));
         result.Debug.Should().Contain(d => d.Contains(":testIamPermissions -> 200"));
     }
 
@@ -94,11 +94,12 @@ public sealed class TestSkyCloudTests(EngineWorld world, SharedSession session) 
         var result = session.Run("Test-SkyCloud -Refresh; $?").ShouldSucceed();
 
         result.Output[^1].BaseObject.Should().Be(true, "no credentials is not an error: $? stays true");
-        var gcp = result.Output[0];
+        var gcp = result.Output.SkipLast(1).Single(o => o.Text("Cloud") == "gcp");
         gcp.Flag("Enabled").Should().BeFalse();
         gcp.Text("Compute.Status").Should().Be("NoCredentials");
         gcp.Text("Compute.Hint").Should().Contain("gcloud auth application-default login");
-        result.Output[1].Text("Compute.Hint").Should().Contain("nebius iam get-access-token");
+        result.Output.SkipLast(1).Single(o => o.Text("Cloud") == "nebius").Text("Compute.Hint").Should().Contain("nebius iam get-access-token");
+        result.Output.SkipLast(1).Single(o => o.Text("Cloud") == "kubernetes").Text("Compute.Status").Should().Be("NoCredentials");
     }
 
     [Fact]
