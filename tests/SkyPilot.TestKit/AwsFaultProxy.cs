@@ -146,7 +146,11 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             }
         }
 
-        if (request.Method != "HEAD")
+        if (request.Method == "HEAD")
+        {
+            context.Response.ContentLength = response.Content.Headers.ContentLength;
+        }
+        else
         {
             await context.Response.Body.WriteAsync(bytes);
         }

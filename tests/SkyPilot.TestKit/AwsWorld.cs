@@ -13,7 +13,7 @@ public sealed class AwsWorld : IDisposable
         Set("HOME", Home);
         Set("AWS_ENDPOINT_URL", endpoint);
         Set("SKYPILOT_PS_CACHE_DIR", Temp.Combine("cache"));
-        Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "5");
+        Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "30");
         Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2");
     }
 

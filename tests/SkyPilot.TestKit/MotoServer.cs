@@ -35,6 +35,18 @@ public sealed class MotoServer : IAsyncDisposable
     /// <summary>"http://127.0.0.1:PORT".</summary>
     public string Endpoint { get; private set; } = string.Empty;
 
+    /// <summary>What moto printed (its request log and tracebacks), for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
     public static string Python => Environment.GetEnvironmentVariable(PythonEnvironmentVariable) ?? "python3";
 
     public static JsonObject Policy(string[] actions) => new()

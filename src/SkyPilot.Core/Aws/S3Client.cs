@@ -58,7 +58,7 @@ namespace SkyPilot.Core.Aws
             var body = region == "us-east-1"
                 ? null
                 : Encoding.UTF8.GetBytes("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" + region + "</LocationConstraint></CreateBucketConfiguration>");
-            var result = await SendAsync(HttpMethod.Put, bucket, string.Empty, string.Empty, "s3:CreateBucket", cancellationToken, body).ConfigureAwait(false);
+            var result = await SendAsync(HttpMethod.Put, bucket, string.Empty, string.Empty, "s3:CreateBucket", cancellationToken, body, body?.Length ?? 0).ConfigureAwait(false);
             var xml = AwsApiClient.ParseXml(result.Body);
             if (!result.IsSuccess && AwsApiClient.Child(xml, "Code") != "BucketAlreadyOwnedByYou")
             {

@@ -29,6 +29,16 @@ namespace SkyPilot.Core.Jobs
             var text = new StringBuilder();
             text.AppendLine("Task file: " + Task.Path + " (" + Task.Tasks.Count + " task(s)" + (Task.Name is null ? string.Empty : ", name '" + Task.Name + "'") + ")");
             text.AppendLine("API server: " + Endpoint + " (from " + Endpoint.Source + ")");
+            foreach (var git in Task.Tasks.Where(t => t.GitWorkdir != null))
+            {
+                text.AppendLine("Workdir: git repository " + git.GitWorkdir + " (cloned on the cluster; nothing is staged for it)");
+            }
+
+            foreach (var field in Task.Tasks.SelectMany(t => t.UnknownFields))
+            {
+                text.AppendLine("Unknown task field " + field + " (passed through; the API server validates it)");
+            }
+
             text.AppendLine("Checks for the current identity:");
             for (var i = 0; i < ComputeCandidates.Count; i++)
             {
@@ -43,7 +53,7 @@ namespace SkyPilot.Core.Jobs
 
             if (Staging != null && !Staging.IsEmpty)
             {
-                text.AppendLine("  - object access to gs://" + Staging.Bucket + " (or storage.buckets.create if it does not exist)");
+                text.AppendLine("  - object access to " + Staging.BucketUri + (Staging.Scheme == StagingPlan.GcsScheme ? " (or storage.buckets.create if it does not exist)" : " (created if it does not exist)"));
                 text.AppendLine("Upload: " + Staging.Files.Count + " file(s), " + Staging.TotalBytes + " bytes to " + Staging.JobPrefixUri);
                 foreach (var uri in Staging.MountUris.OrderBy(p => p.Key))
                 {

@@ -98,7 +98,7 @@ namespace SkyPilot.Core.Jobs
                 }
                 else if (mount.Kind == FileMountKind.StorageObject)
                 {
-                    var node = new YamlMappingNode { { "source", uri }, { "store", "gcs" }, { "mode", mount.Mode ?? "MOUNT" } };
+                    var node = new YamlMappingNode { { "source", uri }, { "store", plan.Store }, { "mode", mount.Mode ?? "MOUNT" } };
                     rewritten.Add(entry.Key, node);
                 }
                 else if (mount.IsDirectory)

@@ -15,7 +15,7 @@ namespace SkyPilot.Core.Storage
     /// objects already there with the same MD5, uploads the rest with bounded parallelism, and stops at the first
     /// failure with what was staged.
     /// </summary>
-    public sealed class GcsStager
+    public sealed class GcsStager : IObjectStager
     {
         /// <summary>Bucket-level permissions staging needs on an existing bucket.</summary>
         public static readonly string[] ObjectPermissions = { "storage.objects.create", "storage.objects.get", "storage.objects.list" };
@@ -31,6 +31,10 @@ namespace SkyPilot.Core.Storage
 
         /// <summary>Upload parallelism. Environment: <c>SKYPILOT_PS_UPLOAD_PARALLELISM</c> (default 8).</summary>
         public static int Parallelism(SkyEnvironment env) => Config.SkySettings.For(env).GetInt(Config.SkySettings.UploadParallelism);
+
+        /// <summary>Null: the GCS bucket precheck (testIamPermissions) is made by the job submitter itself.</summary>
+        public Task<Jobs.PrecheckItem?> PrecheckAsync(StagingPlan staging, SkyEnvironment environment, CancellationToken cancellationToken) =>
+            Task.FromResult<Jobs.PrecheckItem?>(null);
 
         /// <summary>Stages every file of the plan; returns how many files are staged (uploaded now or already there).</summary>
         public async Task<int> StageAsync(StagingPlan staging, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
@@ -53,74 +57,8 @@ namespace SkyPilot.Core.Storage
 
             var existing = await gcs.ListAsync(staging.Bucket, staging.JobPrefix, cancellationToken).ConfigureAwait(false);
             var todo = staging.Files.Where(f => !(existing.TryGetValue(f.ObjectName, out var o) && o.Md5Base64 == f.Md5Base64 && o.Size == f.Size)).ToList();
-            var skipped = staging.Files.Count - todo.Count;
-            var bytesTotal = todo.Sum(f => f.Size);
-            long bytesDone = 0;
-            var filesDone = skipped;
-            var done = new ConcurrentBag<string>();
-            progress(new StagingProgress(filesDone, staging.Files.Count, 0, bytesTotal, skipped));
-            if (skipped > 0)
-            {
-                _log.Verbose(skipped + " of " + staging.Files.Count + " file(s) are already staged with the same MD5; not uploading them again");
-            }
-
-            Config.SkySettings.For(environment).ReportTo(_log);
-            using (var gate = new SemaphoreSlim(Parallelism(environment)))
-            using (var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                StagedFile? failedFile = null;
-                Exception? failure = null;
-                var uploads = todo.Select(async file =>
-                {
-                    await gate.WaitAsync(failed.Token).ConfigureAwait(false);
-                    try
-                    {
-                        await gcs.UploadAsync(staging.Bucket, file.ObjectName, file.LocalPath, sent =>
-                        {
-                            var now = Interlocked.Add(ref bytesDone, sent);
-                            progress(new StagingProgress(Volatile.Read(ref filesDone), staging.Files.Count, now, bytesTotal, skipped));
-                        }, failed.Token).ConfigureAwait(false);
-                        done.Add(file.ObjectName);
-                        Interlocked.Increment(ref filesDone);
-                    }
-                    catch (Exception e) when (!(e is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
-                    {
-                        if (Interlocked.CompareExchange(ref failure, e, null) == null)
-                        {
-                            failedFile = file;
-                            failed.Cancel();
-                        }
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }).ToList();
-                try
-                {
-                    await Task.WhenAll(uploads).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (failure != null)
-                {
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                if (failure != null)
-                {
-                    var staged = skipped + done.Count;
-                    throw new StagingFailedException(
-                        "Uploading " + failedFile!.LocalPath + " failed: " + Redactor.Redact(failure.Message) + ". " + staged + " of " + staging.Files.Count + " file(s) are staged under " + staging.JobPrefixUri + "; no job was submitted.",
-                        "Fix the cause and run Submit-SkyJob again: files already staged are not uploaded again.",
-                        failedFile.LocalPath,
-                        staged,
-                        staging.Files.Count,
-                        staging.JobPrefixUri,
-                        failure);
-                }
-            }
-
-            progress(new StagingProgress(staging.Files.Count, staging.Files.Count, bytesTotal, bytesTotal, skipped));
-            return staging.Files.Count;
+            return await StagingUploads.RunAsync(staging, todo, environment, _log, progress,
+                (file, sent, token) => gcs.UploadAsync(staging.Bucket, file.ObjectName, file.LocalPath, sent, token), cancellationToken).ConfigureAwait(false);
         }
 
     }

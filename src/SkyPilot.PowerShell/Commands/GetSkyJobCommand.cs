@@ -36,15 +36,33 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Every user's jobs, not only yours.</summary>
         [Parameter]
-        public SwitchParameter AllUsers { get; set; }
+        public SwitchParameter AllUsers
+        {
+            get => AllUsersRequested;
+            set => AllUsersRequested = value.IsPresent;
+        }
+
+        internal bool AllUsersRequested { get; set; }
 
         /// <summary>Only jobs that have not ended.</summary>
         [Parameter]
-        public SwitchParameter SkipFinished { get; set; }
+        public SwitchParameter SkipFinished
+        {
+            get => SkipFinishedRequested;
+            set => SkipFinishedRequested = value.IsPresent;
+        }
+
+        internal bool SkipFinishedRequested { get; set; }
 
         /// <summary>Ask the jobs controller for fresh statuses (starts it if it is down).</summary>
         [Parameter]
-        public SwitchParameter Refresh { get; set; }
+        public SwitchParameter Refresh
+        {
+            get => RefreshRequested;
+            set => RefreshRequested = value.IsPresent;
+        }
+
+        internal bool RefreshRequested { get; set; }
 
         /// <summary>Only jobs of this SkyPilot workspace.</summary>
         [Parameter]
@@ -87,7 +105,7 @@ namespace SkyPilot.PowerShell.Commands
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                 target = api.Endpoint.ToString();
-                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsers, SkipFinished = SkipFinished, Refresh = Refresh, Workspace = Workspace };
+                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsersRequested, SkipFinished = SkipFinishedRequested, Refresh = RefreshRequested, Workspace = Workspace };
                 var jobs = Run(sink, ct => api.QueueAsync(query, ct), cancellationToken);
                 var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
                 var matching = jobs

@@ -112,6 +112,38 @@ namespace SkyPilot.PowerShell.Infrastructure
             return task.GetAwaiter().GetResult();
         }
 
+        /// <summary>Like <see cref="Run{T}"/>, and what the work emits (from any thread) is written to the output as it comes.</summary>
+        internal T RunStreaming<T>(ICmdletSink sink, Func<Action<object>, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        {
+            var emitted = new System.Collections.Concurrent.ConcurrentQueue<object>();
+            void Emit(object value)
+            {
+                emitted.Enqueue(value);
+                Log.Queued.Set();
+            }
+
+            void Drain()
+            {
+                while (emitted.TryDequeue(out var value))
+                {
+                    sink.WriteObject(value);
+                }
+            }
+
+            var task = Task.Run(() => work(Emit, cancellationToken), cancellationToken);
+            var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, Log.Queued };
+            while (!task.IsCompleted)
+            {
+                WaitHandle.WaitAny(handles);
+                Log.DrainTo(sink);
+                Drain();
+            }
+
+            Log.DrainTo(sink);
+            Drain();
+            return task.GetAwaiter().GetResult();
+        }
+
         public void Dispose()
         {
             _cancellation.Dispose();

@@ -88,6 +88,27 @@ public sealed class KubernetesCmdletTests(EngineWorld world) : IDisposable
     }
 
     [Fact]
+    public void No_token_reaches_any_stream_or_the_cache_file()
+    {
+        var kubeconfig = Kubeconfig();
+        using var env = world.UseGcp(("KUBECONFIG", kubeconfig));
+        var tokens = File.ReadAllLines(kubeconfig).Select(l => l.Trim()).Where(l => l.StartsWith("token: ", StringComparison.Ordinal)).Select(l => l["token: ".Length..]).ToList();
+        tokens.Should().HaveCount(2);
+
+        var checks = _session.Run("Test-SkyCloud kubernetes -Verbose -Debug | Format-List * | Out-String; Get-SkyCloudIdentity kubernetes | Format-List * | Out-String; Get-SkyCache | Format-List * | Out-String").ShouldSucceed();
+        UseContext("team-b");
+        var after = _session.Run("Test-SkyCloud kubernetes -Verbose -Debug | Format-List * | Out-String").ShouldSucceed();
+
+        var cacheFile = Directory.GetFiles(Environment.GetEnvironmentVariable("SKYPILOT_PS_CACHE_DIR")!, "*.json").Single();
+        foreach (var token in tokens)
+        {
+            checks.AllText().Should().NotContain(token);
+            after.AllText().Should().NotContain(token);
+            File.ReadAllText(cacheFile).Should().NotContain(token);
+        }
+    }
+
+    [Fact]
     public void Get_SkyCloudIdentity_reads_the_context_locally()
     {
         using var env = world.UseGcp(("KUBECONFIG", Kubeconfig()));
