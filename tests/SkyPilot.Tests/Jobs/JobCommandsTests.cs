@@ -77,7 +77,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
         var running = Run(new GetSkyJobCommand { Status = ["RUNNING"] }).Output.Cast<ManagedJob>().ToList();
 
         var whatIf = Run(new StopSkyJobCommand { JobId = running.Select(j => j.JobId).ToArray() }, approve: false);
-        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 3", "managed job 1");
+        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 3 (adhoc, RUNNING)", "managed job 1 (nightly-1, RUNNING)");
         _api.CountRequests("/jobs/cancel").Should().Be(0);
 
         var stop = new StopSkyJobCommand { PassThruRequested = true };
