@@ -52,7 +52,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Get-SkyCache", "__AllParameterSets[Cloud]")]
     [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
     [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
-    [InlineData("Submit-SkyJob", "__AllParameterSets[Path!,Name,Endpoint,Wait]")]
+    [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Wait]")]
     [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
     [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
     public void Parameter_sets_are_as_documented(string cmdlet, string expected)
@@ -79,7 +79,8 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Update-SkyNebiusCredential/Refresh", "Update-SkyNebiusCredential")]
     [InlineData("Update-SkyNebiusCredential/Set", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001 -Force -WhatIf")]
     [InlineData("Update-SkyNebiusCredential/FromCli", "Update-SkyNebiusCredential -FromCli -TenantId tenant-e00test0001 -Force -WhatIf")]
-    [InlineData("Submit-SkyJob", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
+    [InlineData("Submit-SkyJob/Path", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
+    [InlineData("Submit-SkyJob/LiteralPath", "Set-Location (Split-Path $args[1]); Submit-SkyJob -LiteralPath $args[1] -Name surface -WhatIf")]
     [InlineData("Get-SkyJob", "Get-SkyJob -AllUsers -SkipFinished -Refresh")]
     [InlineData("Stop-SkyJob/JobId", "Stop-SkyJob -JobId 424242 -WhatIf")]
     [InlineData("Stop-SkyJob/Name", "Set-Location (Split-Path $args[1]); $null = Submit-SkyJob -Path $args[1] -Name stop-by-name; Stop-SkyJob -Name stop-by-* -WhatIf")]

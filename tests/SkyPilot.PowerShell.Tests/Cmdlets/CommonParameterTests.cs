@@ -186,7 +186,7 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     public static TheoryData<string, string, string, ErrorCategory, string, string> ErrorPaths() => new()
     {
         { "Update-SkyNebiusCredential", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001", "CredentialRejectedFormat", ErrorCategory.InvalidArgument, "nebius", "nebius iam get-access-token" },
-        { "Submit-SkyJob", "Submit-SkyJob -Path ./no-such-task.yaml", "InvalidTaskFile", ErrorCategory.ParserError, "no-such-task.yaml", "Fix the field" },
+        { "Submit-SkyJob", "Submit-SkyJob -Path ./no-such-task.yaml", "TaskFileNotFound", ErrorCategory.ObjectNotFound, "no-such-task.yaml", "Check the path" },
         { "Get-SkyJob", "Get-SkyJob -Endpoint http://127.0.0.1:1", "ApiServerUnreachable", ErrorCategory.ConnectionError, "http://127.0.0.1:1", "sky api start" },
         { "Stop-SkyJob", "Stop-SkyJob -JobId 5 -Endpoint http://127.0.0.1:1", "ApiServerUnreachable", ErrorCategory.ConnectionError, "http://127.0.0.1:1", "sky api start" },
     };
