@@ -305,6 +305,75 @@ namespace SkyPilot.Core.Api
             return CancelLog.Parse(log, jobIds);
         }
 
+        /// <summary>
+        /// Streams a managed job's log (<c>POST /jobs/logs</c>): each text line goes to <paramref name="onLine"/> as it
+        /// arrives (ANSI kept; <c>&lt;sky-payload&gt;</c> control lines dropped), then the job's exit code is read from the
+        /// request's result: 0 succeeded, 100 failed, 101 not finished, 102 not found, 103 cancelled.
+        /// </summary>
+        public async Task<int?> StreamJobLogAsync(JobLogQuery query, Action<string> onLine, CancellationToken cancellationToken)
+        {
+            var body = Body("Get-SkyJobLog");
+            body["job_id"] = query.JobId;
+            body["name"] = query.Name;
+            body["follow"] = query.Follow;
+            body["controller"] = query.Controller;
+            body["refresh"] = false;
+            body["tail"] = query.Tail;
+            var json = body.ToString(Formatting.None);
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_endpoint.BaseUri, "jobs/logs")) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            AddHeaders(request);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _sender.SendStreamingAsync(request, "SkyPilot API job log", cancellationToken).ConfigureAwait(false);
+            }
+            catch (ServiceUnreachableException e)
+            {
+                throw Unreachable(e.Detail, e);
+            }
+
+            string? requestId;
+            using (request)
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                    SkyApiReplies.ThrowForStatus(new HttpCallResult((int)response.StatusCode, text, new Dictionary<string, string>(), 1), "the job log", _endpoint);
+                }
+
+                requestId = SkyApiProtocol.RequestIdHeaders.Select(h => response.Headers.TryGetValues(h, out var v) ? v.FirstOrDefault() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+                using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+                using (cancellationToken.Register(() => stream.Dispose()))
+                using (var reader = new System.IO.StreamReader(stream, Encoding.UTF8))
+                {
+                    try
+                    {
+                        string? line;
+                        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                        {
+                            if (!line.StartsWith("<sky-payload>", StringComparison.Ordinal))
+                            {
+                                onLine(line);
+                            }
+                        }
+                    }
+                    catch (Exception) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                }
+            }
+
+            if (requestId is null)
+            {
+                return null;
+            }
+
+            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            return SkyApiReplies.Int(result.ReturnValue);
+        }
+
         /// <summary>A finished request's whole log (<c>/api/stream</c>, plain, not following).</summary>
         public async Task<string> ReadLogAsync(string requestId, CancellationToken cancellationToken)
         {
@@ -348,22 +417,7 @@ namespace SkyPilot.Core.Api
                     request.Content = new StringContent(json, Encoding.UTF8, "application/json");
                 }
 
-                request.Headers.TryAddWithoutValidation(SkyApiProtocol.ApiVersionHeader, SkyApiProtocol.ApiVersion.ToString(CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation(SkyApiProtocol.VersionHeader, SkyApiProtocol.ClientVersion);
-                if (_endpoint.BearerToken != null)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.BearerToken);
-                }
-                else if (_endpoint.BasicAuth != null)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _endpoint.BasicAuth);
-                }
-
-                if (_endpoint.Cookies != null)
-                {
-                    request.Headers.TryAddWithoutValidation("Cookie", _endpoint.Cookies);
-                }
-
+                AddHeaders(request);
                 return request;
             }
 
@@ -379,6 +433,25 @@ namespace SkyPilot.Core.Api
             catch (ServiceUnreachableException e)
             {
                 throw Unreachable(e.Detail, e);
+            }
+        }
+
+        private void AddHeaders(HttpRequestMessage request)
+        {
+            request.Headers.TryAddWithoutValidation(SkyApiProtocol.ApiVersionHeader, SkyApiProtocol.ApiVersion.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(SkyApiProtocol.VersionHeader, SkyApiProtocol.ClientVersion);
+            if (_endpoint.BearerToken != null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.BearerToken);
+            }
+            else if (_endpoint.BasicAuth != null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _endpoint.BasicAuth);
+            }
+
+            if (_endpoint.Cookies != null)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", _endpoint.Cookies);
             }
         }
 

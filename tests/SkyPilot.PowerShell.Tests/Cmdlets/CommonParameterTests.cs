@@ -118,7 +118,7 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
         change.Changed.Should().BeFalse();
     }
 
-    [Theory(Skip = "issue 9: SkyCmdlet.Invoke (src/SkyPilot.PowerShell/Infrastructure/SkyCmdlet.cs) catches the engine's HostException and rewrites it as UnexpectedError/NotSpecified; letting PowerShell's own exceptions through (catch ... when (!(e is RuntimeException) && !(e is OperationCanceledException))) makes this pass")]
+    [Theory]
     [InlineData("Clear-SkyCache")]
     [InlineData("Update-SkyNebiusCredential")]
     public async Task The_failed_prompt_is_reported_as_the_hosts_error_not_as_an_unexpected_one(string cmdlet)

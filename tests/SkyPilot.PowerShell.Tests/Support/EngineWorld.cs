@@ -18,8 +18,12 @@ public sealed class EngineWorld : IAsyncLifetime
     /// <summary>A Kubernetes API server where alice holds SkyPilot's role in namespace default and bob lacks <c>create pods</c>.</summary>
     public FakeKubernetesServer KubeServer { get; private set; } = null!;
 
+    /// <summary>moto with IAM enforced: alice may launch, bob may not (see <see cref="MotoWorld"/>).</summary>
+    public MotoWorld Moto { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Moto = await MotoWorld.StartAsync();
         Jobs = await JobWorld.StartAsync();
         Gcp.ServiceAccount("storage-only", "project-a", GcpWorld.StoragePermissions());
         Nebius = await NebiusWorld.StartAsync();
@@ -59,6 +63,7 @@ public sealed class EngineWorld : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Kubernetes.DisposeAsync();
+        await Moto.DisposeAsync();
         await Nebius.DisposeAsync();
         await Jobs.DisposeAsync();
     }
