@@ -19,6 +19,9 @@
         'Submit-SkyJob'
         'Get-SkyJob'
         'Stop-SkyJob'
+        'Get-SkyJobLog'
+        'Wait-SkyJob'
+        'Get-SkyApiServer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -107,7 +107,7 @@ public sealed class GenerateCmdletHelp : Task
     private sealed class ParameterInfo
     {
         public string Name, TypeName, ShortTypeName;
-        public bool IsSwitch;
+        public bool IsSwitch, Wildcards;
         public string[] Aliases = new string[0], Values = new string[0];
         public List<ParameterUse> Uses = new List<ParameterUse>();
     }
@@ -172,6 +172,7 @@ public sealed class GenerateCmdletHelp : Task
                 TypeName = propertyType.FullName,
                 ShortTypeName = propertyType.Name,
                 IsSwitch = propertyType.FullName == Sma + "SwitchParameter",
+                Wildcards = data.Any(a => a.AttributeType.Name == "SupportsWildcardsAttribute"),
                 Aliases = StringArguments(data, "AliasAttribute"),
                 Values = element.IsEnum
                     ? element.GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => f.Name).ToArray()
@@ -274,7 +275,7 @@ public sealed class GenerateCmdletHelp : Task
         return new XElement(Cmd + "parameter",
             new XAttribute("required", use.Mandatory ? "true" : "false"),
             new XAttribute("variableLength", "true"),
-            new XAttribute("globbing", "false"),
+            new XAttribute("globbing", parameter.Wildcards ? "true" : "false"),
             new XAttribute("pipelineInput", pipeline),
             new XAttribute("position", use.Position < 0 ? "named" : use.Position.ToString()),
             new XAttribute("aliases", parameter.Aliases.Length == 0 ? "none" : string.Join(", ", parameter.Aliases)),

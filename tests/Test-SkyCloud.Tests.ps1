@@ -39,7 +39,7 @@ Describe 'Test-SkyCloud' {
     }
 
     It 'rejects an unknown cloud with the valid names' {
-        { Test-SkyCloud -Cloud azurr -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Valid clouds: gcp, nebius*'
+        { Test-SkyCloud -Cloud azurr -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Valid clouds: aws, gcp, kubernetes, nebius*'
     }
 
     It 'limits the check to the requested capability' {

@@ -3,6 +3,14 @@
 //   SkyPilot.CacheWorker write-file <path>                    rewrites a credential file atomically forever (killed by the test)
 //   SkyPilot.CacheWorker fingerprint-key <text>               prints "ready", waits for a line on stdin, then prints the
 //                                                             keyed digest of <text> under SKYPILOT_PS_CACHE_DIR's key
+//   SkyPilot.CacheWorker contention <cache-file> <processes> <tasks> <seconds> [think-ms]
+//                                                             the reliability load: <processes> child processes with one
+//                                                             writer each plus <tasks> concurrent writers in this process
+//                                                             (as runspaces), each storing compute+storage results in a
+//                                                             loop with <think-ms> (default 20) between stores as a check's
+//                                                             network time; prints store-latency percentiles, lock
+//                                                             warnings and entries lost
+//   SkyPilot.CacheWorker load <cache-file> <id> <tasks> <seconds> <think-ms>   one participant; prints latencies (ms)
 using SkyPilot.Core;
 using SkyPilot.Core.Cache;
 using SkyPilot.Core.Checks;
@@ -30,6 +38,24 @@ if (args[0] == "fingerprint-key")
     Console.WriteLine("ready");
     Console.ReadLine();
     Console.WriteLine(FingerprintKey.KeyedDigest(env, args[1], 64));
+    return 0;
+}
+
+if (args[0] == "contention")
+{
+    return await Contention.RunAsync(args[1], int.Parse(args[2]), int.Parse(args[3]), double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), args.Length > 5 ? int.Parse(args[5]) : 20);
+}
+
+if (args[0] == "load")
+{
+    var (latencies, warnings, lost) = await Contention.LoadAsync(args[1], args[2], int.Parse(args[3]), double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[5]));
+    Console.WriteLine("warnings " + warnings);
+    Console.WriteLine("lost " + lost);
+    foreach (var latency in latencies)
+    {
+        Console.WriteLine(latency.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     return 0;
 }
 

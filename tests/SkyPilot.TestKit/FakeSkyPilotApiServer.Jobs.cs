@@ -164,6 +164,15 @@ public sealed partial class FakeSkyPilotApiServer
 
         var id = Guid.NewGuid().ToString();
         var failure = TakeFailure(JobsLaunch);
+        lock (_gate)
+        {
+            // The server decides from its own enabled-clouds cache, whatever the client's credentials can do.
+            if (failure is null && task.Contains("gs://", StringComparison.Ordinal) && !Cached("GCP", "storage"))
+            {
+                failure = ("NotSupportedError", "Cloud-based file_mounts are specified, but no cloud storage is available.");
+            }
+        }
+
         bool drop;
         int? jobId = null;
         lock (_gate)

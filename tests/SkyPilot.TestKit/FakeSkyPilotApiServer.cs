@@ -236,6 +236,15 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
             case ("POST", "/jobs/logs"):
                 await JobLogsAsync(context, body);
                 break;
+            case ("POST", "/check"):
+                await CheckAsync(context, body);
+                break;
+            case ("GET", "/enabled_clouds"):
+                await EnabledCloudsAsync(context);
+                break;
+            case ("POST", "/validate"):
+                await ValidateAsync(context, body);
+                break;
 
             case (_, "/api/health" or "/api/get" or "/api/status" or "/jobs/launch" or "/jobs/queue" or "/jobs/cancel" or "/jobs/queue/v2")
                 when !(OldServer && path == "/jobs/queue/v2"):

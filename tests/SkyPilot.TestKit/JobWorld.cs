@@ -38,6 +38,7 @@ public sealed class JobWorld : IAsyncDisposable
         world.Gcp.Set("GOOGLE_CLOUD_PROJECT", "project-a");
         world.Gcp.Set("SKYPILOT_PS_CACHE_DIR", world.Gcp.Temp.Combine("cache"));
         world.Gcp.Set("SKYPILOT_API_SERVER_ENDPOINT", world.Api.BaseUrl);
+        world.Gcp.Set("SKYPILOT_PS_API_SERVER_LOCATION", "local"); // the fake stands for SkyPilot's local server: it acts with the user's identity
         world.Gcp.Set("SKYPILOT_PS_JOB_POLL_SECONDS", "0.05");
         world.Gcp.Temp.WriteFile(Path.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://" + Bucket + "/team\n");
         return world;

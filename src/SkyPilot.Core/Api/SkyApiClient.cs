@@ -244,6 +244,53 @@ namespace SkyPilot.Core.Api
             }
         }
 
+        /// <summary>The clouds the server has enabled for compute, from its own cache (<c>GET /enabled_clouds</c>), lower-case.</summary>
+        public async Task<IReadOnlyList<string>> EnabledCloudsAsync(string workspace, CancellationToken cancellationToken)
+        {
+            var reply = await SendAsync(_sender, HttpMethod.Get, "enabled_clouds?workspace=" + Uri.EscapeDataString(workspace) + "&expand=false", null, "enabled clouds", cancellationToken).ConfigureAwait(false);
+            var result = await GetRequestAsync(Accepted(reply, "the enabled-clouds request"), cancellationToken).ConfigureAwait(false);
+            return (result.ReturnValue as JArray ?? new JArray()).Select(c => c.ToString().ToLowerInvariant()).ToList();
+        }
+
+        /// <summary>Has the server check these clouds again (<c>POST /check</c>), which also refreshes its cache; reasons come from the log.</summary>
+        public async Task<ServerCloudView> CheckCloudsAsync(IReadOnlyList<string> clouds, string workspace, CancellationToken cancellationToken)
+        {
+            var body = Body("Submit-SkyJob");
+            body["clouds"] = new JArray(clouds);
+            body["verbose"] = true;
+            body["workspace"] = workspace;
+            var reply = await SendAsync(_sender, HttpMethod.Post, "check", body, "cloud check", cancellationToken).ConfigureAwait(false);
+            var requestId = Accepted(reply, "the cloud check");
+            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            var log = await ReadLogAsync(requestId, cancellationToken).ConfigureAwait(false);
+            return ServerCloudView.Parse(result.ReturnValue, workspace, log);
+        }
+
+        /// <summary>
+        /// Has the server validate a task as it will be launched (<c>POST /validate</c>, synchronous). Returns null when
+        /// valid, else the server's message.
+        /// </summary>
+        public async Task<string?> ValidateAsync(string dagYaml, CancellationToken cancellationToken)
+        {
+            var body = Body("Submit-SkyJob");
+            body["dag"] = dagYaml;
+            body["request_options"] = null;
+            var reply = await SendAsync(_sender, HttpMethod.Post, "validate", body, "task validation", cancellationToken).ConfigureAwait(false);
+            if (reply.StatusCode == 404)
+            {
+                _log.Verbose("The API server has no /validate; the task is validated when it is launched.");
+                return null;
+            }
+
+            if (reply.StatusCode == 400 && SkyApiReplies.TryParse(reply.Body) is JObject invalid && invalid["detail"] is JObject)
+            {
+                return SkyApiReplies.Detail(invalid);
+            }
+
+            SkyApiReplies.ThrowForStatus(reply, "the task validation", _endpoint);
+            return null;
+        }
+
         /// <summary>Cancels jobs and reports per job what the server did (read from the request's log).</summary>
         public async Task<IReadOnlyList<CancelOutcome>> CancelAsync(IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
         {
@@ -256,6 +303,75 @@ namespace SkyPilot.Core.Api
             await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
             var log = await ReadLogAsync(requestId, cancellationToken).ConfigureAwait(false);
             return CancelLog.Parse(log, jobIds);
+        }
+
+        /// <summary>
+        /// Streams a managed job's log (<c>POST /jobs/logs</c>): each text line goes to <paramref name="onLine"/> as it
+        /// arrives (ANSI kept; <c>&lt;sky-payload&gt;</c> control lines dropped), then the job's exit code is read from the
+        /// request's result: 0 succeeded, 100 failed, 101 not finished, 102 not found, 103 cancelled.
+        /// </summary>
+        public async Task<int?> StreamJobLogAsync(JobLogQuery query, Action<string> onLine, CancellationToken cancellationToken)
+        {
+            var body = Body("Get-SkyJobLog");
+            body["job_id"] = query.JobId;
+            body["name"] = query.Name;
+            body["follow"] = query.Follow;
+            body["controller"] = query.Controller;
+            body["refresh"] = false;
+            body["tail"] = query.Tail;
+            var json = body.ToString(Formatting.None);
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_endpoint.BaseUri, "jobs/logs")) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            AddHeaders(request);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _sender.SendStreamingAsync(request, "SkyPilot API job log", cancellationToken).ConfigureAwait(false);
+            }
+            catch (ServiceUnreachableException e)
+            {
+                throw Unreachable(e.Detail, e);
+            }
+
+            string? requestId;
+            using (request)
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                    SkyApiReplies.ThrowForStatus(new HttpCallResult((int)response.StatusCode, text, new Dictionary<string, string>(), 1), "the job log", _endpoint);
+                }
+
+                requestId = SkyApiProtocol.RequestIdHeaders.Select(h => response.Headers.TryGetValues(h, out var v) ? v.FirstOrDefault() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+                using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+                using (cancellationToken.Register(() => stream.Dispose()))
+                using (var reader = new System.IO.StreamReader(stream, Encoding.UTF8))
+                {
+                    try
+                    {
+                        string? line;
+                        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                        {
+                            if (!line.StartsWith("<sky-payload>", StringComparison.Ordinal))
+                            {
+                                onLine(line);
+                            }
+                        }
+                    }
+                    catch (Exception) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                }
+            }
+
+            if (requestId is null)
+            {
+                return null;
+            }
+
+            var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+            return SkyApiReplies.Int(result.ReturnValue);
         }
 
         /// <summary>A finished request's whole log (<c>/api/stream</c>, plain, not following).</summary>
@@ -301,22 +417,7 @@ namespace SkyPilot.Core.Api
                     request.Content = new StringContent(json, Encoding.UTF8, "application/json");
                 }
 
-                request.Headers.TryAddWithoutValidation(SkyApiProtocol.ApiVersionHeader, SkyApiProtocol.ApiVersion.ToString(CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation(SkyApiProtocol.VersionHeader, SkyApiProtocol.ClientVersion);
-                if (_endpoint.BearerToken != null)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.BearerToken);
-                }
-                else if (_endpoint.BasicAuth != null)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _endpoint.BasicAuth);
-                }
-
-                if (_endpoint.Cookies != null)
-                {
-                    request.Headers.TryAddWithoutValidation("Cookie", _endpoint.Cookies);
-                }
-
+                AddHeaders(request);
                 return request;
             }
 
@@ -332,6 +433,25 @@ namespace SkyPilot.Core.Api
             catch (ServiceUnreachableException e)
             {
                 throw Unreachable(e.Detail, e);
+            }
+        }
+
+        private void AddHeaders(HttpRequestMessage request)
+        {
+            request.Headers.TryAddWithoutValidation(SkyApiProtocol.ApiVersionHeader, SkyApiProtocol.ApiVersion.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(SkyApiProtocol.VersionHeader, SkyApiProtocol.ClientVersion);
+            if (_endpoint.BearerToken != null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _endpoint.BearerToken);
+            }
+            else if (_endpoint.BasicAuth != null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _endpoint.BasicAuth);
+            }
+
+            if (_endpoint.Cookies != null)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", _endpoint.Cookies);
             }
         }
 

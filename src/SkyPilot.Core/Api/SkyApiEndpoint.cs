@@ -89,7 +89,11 @@ namespace SkyPilot.Core.Api
 
             if (!Uri.TryCreate(raw.Trim().TrimEnd('/'), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             {
-                throw new ArgumentException("The SkyPilot API server endpoint '" + Http.Redactor.Redact(raw) + "' (from " + source + ") is not an http(s) URL.");
+                throw new Config.InvalidSettingException(
+                    "The SkyPilot API server endpoint '" + Http.Redactor.Redact(raw) + "' (from " + source + ") is not an http(s) URL.",
+                    source,
+                    raw,
+                    "Give the API server's URL, such as " + DefaultEndpoint + " or https://sky.example.com, in " + source + ".");
             }
 
             string? basic = null;

@@ -115,6 +115,40 @@ namespace SkyPilot.Core.Http
             throw new ServiceUnreachableException(operation, endpoint, lastFailure + after, lastException, notSent: !reachedServer);
         }
 
+        /// <summary>
+        /// Sends once and returns as soon as the response headers arrive, for bodies read as they stream (logs). The
+        /// per-attempt deadline covers the headers only; the caller owns and disposes the response.
+        /// </summary>
+        public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, string operation, CancellationToken cancellationToken)
+        {
+            var endpoint = request.RequestUri!.GetLeftPart(UriPartial.Authority);
+            using (var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                headers.CancelAfter(_settings.AttemptTimeout);
+                var stopwatch = Stopwatch.StartNew();
+                try
+                {
+                    var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+                    Trace(request, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + " (streaming)", stopwatch, 1);
+                    return response;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (OperationCanceledException e)
+                {
+                    Trace(request, "timed out", stopwatch, 1);
+                    throw new ServiceUnreachableException(operation, endpoint, "no answer within " + _settings.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s", e);
+                }
+                catch (HttpRequestException e)
+                {
+                    Trace(request, "failed: " + Innermost(e).Message, stopwatch, 1);
+                    throw new ServiceUnreachableException(operation, endpoint, Innermost(e).Message, e, notSent: NeverConnected(e));
+                }
+            }
+        }
+
         private static bool IsRetryable(int status) => status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 
         /// <summary>The connection was never made (refused, host not found): the server cannot have seen the request.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using YamlDotNet.Core;
@@ -39,6 +40,23 @@ namespace SkyPilot.Core.Internal
             return stream;
         }
 
+        /// <summary>
+        /// YamlDotNet's scanner throws InvalidOperationException, without a position, on some malformed input (an unclosed
+        /// flow list followed by a key): that is a YAML error too, placed after the last event that parsed.
+        /// </summary>
+        private static bool MoveNext(Parser parser)
+        {
+            try
+            {
+                return parser.MoveNext();
+            }
+            catch (InvalidOperationException)
+            {
+                var at = parser.Current?.End ?? Mark.Empty;
+                throw new YamlException(at, at, "the YAML cannot be parsed after this point (an unclosed '[' or '{', or a misplaced character)");
+            }
+        }
+
         /// <summary>Throws when the nesting is deeper than <see cref="MaxDepth"/> or aliases expand past <see cref="MaxExpandedNodes"/>.</summary>
         private static void Scan(string text)
         {
@@ -47,7 +65,7 @@ namespace SkyPilot.Core.Internal
             // One frame per open collection: the nodes counted inside it so far and its anchor, if any.
             var open = new Stack<(long Nodes, string? Anchor)>();
             long total = 0;
-            while (parser.MoveNext())
+            while (MoveNext(parser))
             {
                 var current = parser.Current!;
                 switch (current)

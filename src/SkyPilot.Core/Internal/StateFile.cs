@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using System.Threading;
@@ -29,8 +30,9 @@ namespace SkyPilot.Core.Internal
         /// <summary>A temp file of ours older than this was left by a writer that died; live writes take milliseconds.</summary>
         internal static readonly TimeSpan StaleTempAge = TimeSpan.FromSeconds(30);
 
-        // Runspaces of one process queue here (first come, first served) instead of all polling the lock file.
-        private static readonly ConcurrentDictionary<string, SemaphoreSlim> ProcessGates = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, Batch> Batches = new ConcurrentDictionary<string, Batch>(StringComparer.Ordinal);
+
+        private static bool _warmedUp;
 
         private readonly JsonSerializer _serializer;
 
@@ -168,6 +170,7 @@ namespace SkyPilot.Core.Internal
         /// <summary>
         /// Under the lock: reads the file, lets <paramref name="change"/> compute the new content from it (null = leave
         /// the file as it is; the problem, if any, says why the current content was not usable), and replaces it.
+        /// <paramref name="change"/> must have no effect but its result: it may also be called once outside the lock.
         /// False, with a warning, when the lock was not had within <paramref name="lockTimeout"/> or the file could not
         /// be written; never throws for file-system trouble.
         /// </summary>
@@ -183,49 +186,161 @@ namespace SkyPilot.Core.Internal
                 return false;
             }
 
-            var deadline = DateTime.UtcNow + lockTimeout;
-            var gate = ProcessGates.GetOrAdd(System.IO.Path.GetFullPath(LockPath), _ => new SemaphoreSlim(1, 1));
-            if (!await gate.WaitAsync(lockTimeout, cancellationToken).ConfigureAwait(false))
+            if (!_warmedUp)
             {
-                log.Warning(Description + " not updated: could not lock " + LockPath + " within " + lockTimeout.TotalSeconds + " s (other updates in this process)");
-                return false;
-            }
-
-            try
-            {
-                using (var fileLock = await AcquireFileLockAsync(deadline, lockTimeout, log, cancellationToken).ConfigureAwait(false))
+                // The first update in a process would otherwise compile the (de)serializer while holding the lock, and
+                // under load that takes other processes' waits from milliseconds to seconds. Readers need no lock.
+                _warmedUp = true;
+                var (current, problem) = Read();
+                if (problem is null && change(current, null) is T preview)
                 {
-                    if (fileLock is null)
+                    using (var writer = new StreamWriter(Stream.Null))
                     {
-                        return false;
-                    }
-
-                    var (current, problem) = Read();
-                    var updated = change(current, problem);
-                    if (updated is null)
-                    {
-                        return true;
-                    }
-
-                    try
-                    {
-                        Write(updated);
-                        return true;
-                    }
-                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                    {
-                        log.Warning(Description + " not updated: cannot write " + Path + " (" + e.Message + ")");
-                        return false;
+                        _serializer.Serialize(writer, preview);
                     }
                 }
             }
-            finally
+
+            // Group commit: updates from this process's runspaces that arrive while one is being written are applied
+            // together in the next single lock-read-merge-replace, instead of each queueing for the lock file.
+            var pending = new Pending(change, log);
+            var batch = Batches.GetOrAdd(System.IO.Path.GetFullPath(Path), _ => new Batch());
+            bool lead;
+            lock (batch)
             {
-                gate.Release();
+                batch.Queue.Add(pending);
+                lead = !batch.LeaderActive;
+                batch.LeaderActive = true;
+            }
+
+            if (lead)
+            {
+                await LeadAsync(batch, lockTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await pending.Done.Task.ConfigureAwait(false);
+        }
+
+        private async Task LeadAsync(Batch batch, TimeSpan lockTimeout, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                List<Pending> work;
+                lock (batch)
+                {
+                    work = new List<Pending>(batch.Queue);
+                    batch.Queue.Clear();
+                    if (work.Count == 0)
+                    {
+                        batch.LeaderActive = false;
+                        return;
+                    }
+                }
+
+                string? failure;
+                try
+                {
+                    failure = await ApplyAsync(work, lockTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    failure = Description + " not updated: cancelled";
+                }
+                catch (Exception e)
+                {
+                    failure = Description + " not updated: " + e.Message;
+                }
+
+                foreach (var p in work)
+                {
+                    if (failure != null)
+                    {
+                        p.Log.Warning(failure);
+                    }
+
+                    p.Done.TrySetResult(failure is null);
+                }
             }
         }
 
-        private async Task<FileStream?> AcquireFileLockAsync(DateTime deadline, TimeSpan lockTimeout, ISkyLog log, CancellationToken cancellationToken)
+        /// <summary>One lock-read-merge-replace for every change in <paramref name="work"/>, in order. Null, or why it failed.</summary>
+        private async Task<string?> ApplyAsync(List<Pending> work, TimeSpan lockTimeout, CancellationToken cancellationToken)
+        {
+            using (var fileLock = await AcquireFileLockAsync(DateTime.UtcNow + lockTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                if (fileLock.Stream is null)
+                {
+                    return Description + " not updated: could not lock " + LockPath + " within " + lockTimeout.TotalSeconds + " s (" + fileLock.Error + ")";
+                }
+
+                var (current, problem) = Read();
+                var changed = false;
+                foreach (var p in work)
+                {
+                    var updated = p.Change(current, problem);
+                    if (updated != null)
+                    {
+                        current = updated;
+                        problem = null;
+                        changed = true;
+                    }
+                }
+
+                if (!changed)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    Write(current!);
+                    return null;
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    return Description + " not updated: cannot write " + Path + " (" + e.Message + ")";
+                }
+            }
+        }
+
+        private sealed class Pending
+        {
+            public Pending(Func<T?, string?, T?> change, ISkyLog log)
+            {
+                Change = change;
+                Log = log;
+            }
+
+            public Func<T?, string?, T?> Change { get; }
+
+            public ISkyLog Log { get; }
+
+            public TaskCompletionSource<bool> Done { get; } = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        private sealed class Batch
+        {
+            public List<Pending> Queue { get; } = new List<Pending>();
+
+            public bool LeaderActive { get; set; }
+        }
+
+        private sealed class FileLock : IDisposable
+        {
+            public FileLock(FileStream? stream, string? error)
+            {
+                Stream = stream;
+                Error = error;
+            }
+
+            public FileStream? Stream { get; }
+
+            public string? Error { get; }
+
+            public void Dispose() => Stream?.Dispose();
+        }
+
+        private async Task<FileLock> AcquireFileLockAsync(DateTime deadline, CancellationToken cancellationToken)
         {
             var wait = 1;
             while (true)
@@ -233,7 +348,7 @@ namespace SkyPilot.Core.Internal
                 try
                 {
                     // FileShare.None is an exclusive lock across processes (flock on Unix, a share mode on Windows).
-                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                    return new FileLock(new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1), null);
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline)
                 {
@@ -243,8 +358,7 @@ namespace SkyPilot.Core.Internal
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {
-                    log.Warning(Description + " not updated: could not lock " + LockPath + " within " + lockTimeout.TotalSeconds + " s (" + e.Message + ")");
-                    return null;
+                    return new FileLock(null, e.Message);
                 }
             }
         }

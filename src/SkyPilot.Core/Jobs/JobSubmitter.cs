@@ -61,12 +61,28 @@ namespace SkyPilot.Core.Jobs
             };
         }
 
-        /// <summary>Checks everything the plan needs for the current identity. Throws <see cref="PrecheckFailedException"/> on any failure.</summary>
+        /// <summary>
+        /// Checks everything the plan needs, for the current identity and as the API server sees it (a local server acts
+        /// with this user's credentials, so both views must allow the task; a remote one acts with its own, so its view
+        /// decides compute and ours what we do ourselves). Throws <see cref="PrecheckFailedException"/> on any failure.
+        /// </summary>
         public async Task<IReadOnlyList<PrecheckItem>> PrecheckAsync(SubmitPlan plan, SkyEnvironment environment, CancellationToken cancellationToken)
         {
+            var api = Api(plan.Endpoint, environment);
+            await api.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+            var workspace = SkyConfig.Load(environment).GetString("active_workspace") ?? "default";
+            var serverEnabled = await api.EnabledCloudsAsync(workspace, cancellationToken).ConfigureAwait(false);
+
             var checkable = _checks.Clouds;
-            var computeClouds = plan.ComputeCandidates.SelectMany(c => c.Count == 0 ? checkable : c).Where(checkable.Contains).Distinct().ToList();
-            var requests = new List<Task<IReadOnlyList<CloudCheckResult>>>();
+            // A task that names no cloud may run on any cloud the server has enabled.
+            var anyCloud = serverEnabled.Where(checkable.Contains).ToList();
+            if (anyCloud.Count == 0)
+            {
+                // The server's cache may be stale: what our identity can use is then what the server is asked to re-check.
+                anyCloud = checkable.ToList();
+            }
+
+            var computeClouds = plan.ComputeCandidates.SelectMany(c => c.Count == 0 ? anyCloud : c).Where(checkable.Contains).Distinct().ToList();
             var computeTask = computeClouds.Count == 0
                 ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
                 : _checks.CheckAsync(environment, computeClouds, new[] { Capability.Compute }, false, cancellationToken);
@@ -79,7 +95,11 @@ namespace SkyPilot.Core.Jobs
             var items = new List<PrecheckItem>();
             for (var i = 0; i < plan.ComputeCandidates.Count; i++)
             {
-                items.Add(ComputeItem(i, plan.ComputeCandidates[i], compute, checkable));
+                var ours = ComputeItem(i, plan.ComputeCandidates[i], compute, anyCloud);
+                // A remote server launches with its own credentials: our compute view is shown, the server's decides.
+                items.Add(plan.Endpoint.IsRemote && !ours.Passed && !ours.Unverified
+                    ? new PrecheckItem { Requirement = ours.Requirement + " for your identity", Cloud = ours.Cloud, Unverified = true, Reason = ours.Reason + " (the remote API server launches with its own credentials)", Identity = ours.Identity }
+                    : ours);
             }
 
             if (storage?.Storage is CapabilityResult gcs)
@@ -87,10 +107,18 @@ namespace SkyPilot.Core.Jobs
                 items.Add(FromCapability("storage on gcp (" + plan.GcsStorageReason + ")", gcs, storage.FromCache));
             }
 
+            items.AddRange(await ServerViewPrecheck.RunAsync(api, plan, serverEnabled, compute, storage, environment, workspace, cancellationToken).ConfigureAwait(false));
+
             if (plan.Staging != null && !plan.Staging.IsEmpty && items.All(item => item.Passed || item.Unverified))
             {
                 items.Add(await ObjectStagers.For(plan.Staging, _http, _log).PrecheckAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false)
                     ?? await BucketItemAsync(plan.Staging, environment, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (items.All(item => item.Passed || item.Unverified)
+                && await api.ValidateAsync(TaskRewriter.ToServerYaml(plan.Task, plan.Staging), cancellationToken).ConfigureAwait(false) is string invalid)
+            {
+                items.Add(new PrecheckItem { Requirement = "the task, as the API server validates it", Reason = invalid, Hint = "Fix the task file; the API server's message names the field." });
             }
 
             if (items.Any(item => !item.Passed && !item.Unverified))
@@ -98,7 +126,38 @@ namespace SkyPilot.Core.Jobs
                 throw new PrecheckFailedException(items);
             }
 
+            foreach (var field in plan.Task.Tasks.SelectMany(t => t.UnknownFields))
+            {
+                _log.Warning("The task field " + field + " is not one this module knows; the API server accepts it, so it is passed through as it is.");
+            }
+
             return items;
+        }
+
+        /// <summary>
+        /// A client for the plan's server. A local server acts as the user does: it gets the identity variables SkyPilot's
+        /// own client forwards (never logged; request bodies are never shown).
+        /// </summary>
+        private SkyApiClient Api(SkyApiEndpoint endpoint, SkyEnvironment environment)
+        {
+            var forwarded = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (!endpoint.IsRemote)
+            {
+                foreach (var pair in environment.WithPrefix("AWS_").Concat(environment.WithPrefix("AZURE_")))
+                {
+                    forwarded[pair.Key] = pair.Value;
+                }
+
+                foreach (var name in new[] { "GOOGLE_APPLICATION_CREDENTIALS", "KUBECONFIG" })
+                {
+                    if (environment.Get(name) is string value)
+                    {
+                        forwarded[name] = value;
+                    }
+                }
+            }
+
+            return new SkyApiClient(_http, endpoint, environment, _log) { ForwardedVariables = forwarded };
         }
 
         /// <summary>
@@ -108,7 +167,7 @@ namespace SkyPilot.Core.Jobs
         /// </summary>
         public async Task<ManagedJob> SubmitAsync(SubmitPlan plan, string? name, SkyEnvironment environment, Action<StagingProgress> progress, CancellationToken cancellationToken)
         {
-            var api = new SkyApiClient(_http, plan.Endpoint, environment, _log);
+            var api = Api(plan.Endpoint, environment);
             await api.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
 
             var yaml = TaskRewriter.ToServerYaml(plan.Task, plan.Staging);
@@ -198,11 +257,11 @@ namespace SkyPilot.Core.Jobs
             }
         }
 
-        private static PrecheckItem ComputeItem(int index, IReadOnlyList<string> candidates, Dictionary<string, CloudCheckResult> compute, IReadOnlyList<string> checkable)
+        private static PrecheckItem ComputeItem(int index, IReadOnlyList<string> candidates, Dictionary<string, CloudCheckResult> compute, IReadOnlyList<string> anyCloud)
         {
             var label = "compute for task " + (index + 1);
-            var unverifiable = candidates.Where(c => !checkable.Contains(c)).ToList();
-            var results = (candidates.Count == 0 ? checkable : candidates).Where(compute.ContainsKey).Select(c => compute[c]).ToList();
+            var unverifiable = candidates.Where(c => !compute.ContainsKey(c)).ToList();
+            var results = (candidates.Count == 0 ? anyCloud : candidates).Where(compute.ContainsKey).Select(c => compute[c]).ToList();
             var allowed = results.FirstOrDefault(r => r.Compute?.Allowed == true);
             if (allowed != null)
             {

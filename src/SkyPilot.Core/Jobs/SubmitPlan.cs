@@ -29,6 +29,16 @@ namespace SkyPilot.Core.Jobs
             var text = new StringBuilder();
             text.AppendLine("Task file: " + Task.Path + " (" + Task.Tasks.Count + " task(s)" + (Task.Name is null ? string.Empty : ", name '" + Task.Name + "'") + ")");
             text.AppendLine("API server: " + Endpoint + " (from " + Endpoint.Source + ")");
+            foreach (var git in Task.Tasks.Where(t => t.GitWorkdir != null))
+            {
+                text.AppendLine("Workdir: git repository " + git.GitWorkdir + " (cloned on the cluster; nothing is staged for it)");
+            }
+
+            foreach (var field in Task.Tasks.SelectMany(t => t.UnknownFields))
+            {
+                text.AppendLine("Unknown task field " + field + " (passed through; the API server validates it)");
+            }
+
             text.AppendLine("Checks for the current identity:");
             for (var i = 0; i < ComputeCandidates.Count; i++)
             {

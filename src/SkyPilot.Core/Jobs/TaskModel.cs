@@ -59,6 +59,12 @@ namespace SkyPilot.Core.Jobs
         public bool IsDirectory { get; init; }
     }
 
+    /// <summary>A top-level task field this module does not know, with the known field it is most likely a typo of.</summary>
+    public sealed record UnknownTaskField(string Name, long Line, string? DidYouMean)
+    {
+        public override string ToString() => "'" + Name + "' (line " + Line + ")" + (DidYouMean is null ? string.Empty : ": did you mean '" + DidYouMean + "'?");
+    }
+
     /// <summary>One task of a task file (a pipeline has several).</summary>
     public sealed class SkyTask
     {
@@ -66,6 +72,12 @@ namespace SkyPilot.Core.Jobs
 
         /// <summary>The workdir, resolved to a full local path.</summary>
         public string? Workdir { get; init; }
+
+        /// <summary>A workdir given as a git repository (<c>url@ref</c>): cloned on the cluster, nothing staged.</summary>
+        public string? GitWorkdir { get; init; }
+
+        /// <summary>Top-level fields this module does not know (passed through; the API server validates them).</summary>
+        public IReadOnlyList<UnknownTaskField> UnknownFields { get; init; } = Array.Empty<UnknownTaskField>();
 
         public int NumNodes { get; init; } = 1;
 

@@ -16,6 +16,8 @@ namespace SkyPilot.Core.Jobs
         private static readonly HashSet<string> TaskKeys = new HashSet<string>(StringComparer.Ordinal)
         {
             "name", "workdir", "num_nodes", "resources", "envs", "secrets", "file_mounts", "setup", "run", "config", "event_callback", "service", "volumes",
+            // Accepted by the 0.13 server's schema and passed through as they are.
+            "managed_secrets", "volume_mounts", "api_server_access", "file_mounts_mapping", "pool", "inputs", "outputs", "_metadata",
         };
 
         public static TaskFile ParseFile(string path, string baseDirectory, string? homeDirectory = null)
@@ -27,7 +29,11 @@ namespace SkyPilot.Core.Jobs
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e);
+                throw Directory.Exists(path)
+                    ? new TaskFileException(path, 0, null, "is a directory, not a task file", e, TaskFileProblem.NotAFile)
+                    : e is FileNotFoundException || e is DirectoryNotFoundException
+                        ? new TaskFileException(path, 0, null, "no such task file", e, TaskFileProblem.NotFound)
+                        : new TaskFileException(path, 0, null, "cannot read the task file: " + e.Message, e, TaskFileProblem.Unreadable);
             }
 
             return Parse(text, path, baseDirectory, homeDirectory);
@@ -80,14 +86,14 @@ namespace SkyPilot.Core.Jobs
 
         private static SkyTask ParseTask(YamlMappingNode task, string path, string baseDirectory, string home)
         {
-            foreach (var key in task.Children.Keys.OfType<YamlScalarNode>())
-            {
-                if (!TaskKeys.Contains(key.Value ?? string.Empty))
-                {
-                    throw new TaskFileException(path, key.Start.Line, key.Value, "is not a task field (expected one of: " + string.Join(", ", TaskKeys.OrderBy(k => k, StringComparer.Ordinal)) + ")");
-                }
-            }
+            // A field this module does not know is passed through: the API server's validation judges it before anything is staged.
+            var unknown = task.Children.Keys.OfType<YamlScalarNode>().Where(k => !TaskKeys.Contains(k.Value ?? string.Empty))
+                .Select(k => new UnknownTaskField(k.Value ?? string.Empty, k.Start.Line, Closest(k.Value ?? string.Empty))).ToList();
 
+            // workdir as a git repository ({url, ref}): the cluster clones it, so nothing is staged.
+            var gitWorkdir = Node(task, "workdir") is YamlMappingNode git
+                ? (Scalar(git, "url") ?? throw new TaskFileException(path, git.Start.Line, "workdir", "a git workdir needs 'url' (and optionally 'ref')")) + (Scalar(git, "ref") is string gitRef ? "@" + gitRef : string.Empty)
+                : null;
             var workdir = Scalar(task, "workdir");
             string? resolvedWorkdir = null;
             if (workdir != null)
@@ -96,6 +102,14 @@ namespace SkyPilot.Core.Jobs
                 if (!Directory.Exists(resolvedWorkdir))
                 {
                     throw new TaskFileException(path, Node(task, "workdir")!.Start.Line, "workdir", "directory '" + workdir + "' does not exist (resolved to " + resolvedWorkdir + ")");
+                }
+            }
+
+            foreach (var script in new[] { "run", "setup" })
+            {
+                if (Node(task, script) is YamlNode value && !(value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, value.Start.Line, script, "must be a string (a shell script), not a " + (value is YamlSequenceNode ? "list" : "mapping") + "; write it as 'run: echo hi' or as a block with 'run: |'");
                 }
             }
 
@@ -108,6 +122,8 @@ namespace SkyPilot.Core.Jobs
             {
                 Name = Scalar(task, "name"),
                 Workdir = resolvedWorkdir,
+                GitWorkdir = gitWorkdir,
+                UnknownFields = unknown,
                 NumNodes = ParseNumNodes(task, path),
                 Resources = ParseResources(task, path),
                 Envs = ParseStringMap(task, "envs", path),
@@ -117,6 +133,36 @@ namespace SkyPilot.Core.Jobs
                 Run = Scalar(task, "run"),
                 Document = task,
             };
+        }
+
+        /// <summary>The known field an unknown one is most likely a typo of (edit distance 2 or less), if any.</summary>
+        private static string? Closest(string key) => TaskKeys
+            .Select(k => (Key: k, Distance: EditDistance(key, k)))
+            .Where(c => c.Distance <= 2 && c.Distance < key.Length)
+            .OrderBy(c => c.Distance).Select(c => c.Key).FirstOrDefault();
+
+        private static int EditDistance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++)
+            {
+                d[i, 0] = i;
+            }
+
+            for (var j = 0; j <= b.Length; j++)
+            {
+                d[0, j] = j;
+            }
+
+            for (var i = 1; i <= a.Length; i++)
+            {
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                }
+            }
+
+            return d[a.Length, b.Length];
         }
 
         private static int ParseNumNodes(YamlMappingNode task, string path)
@@ -330,7 +376,15 @@ namespace SkyPilot.Core.Jobs
                 throw new TaskFileException(path, node.Start.Line, key, "must be a mapping of names to values");
             }
 
-            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => (p.Value as YamlScalarNode)?.Value ?? string.Empty);
+            foreach (var pair in map.Children)
+            {
+                if (!(pair.Value is YamlScalarNode))
+                {
+                    throw new TaskFileException(path, pair.Value.Start.Line, key + "." + ((pair.Key as YamlScalarNode)?.Value ?? string.Empty), "must be a single value (a string or number), not a " + (pair.Value is YamlSequenceNode ? "list" : "mapping"));
+                }
+            }
+
+            return map.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? string.Empty, p => ((YamlScalarNode)p.Value).Value ?? string.Empty);
         }
 
         internal static YamlNode? Node(YamlMappingNode mapping, string key) =>

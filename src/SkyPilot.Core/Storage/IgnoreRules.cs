@@ -24,12 +24,13 @@ namespace SkyPilot.Core.Storage
             foreach (var name in new[] { ".skyignore", ".gitignore" })
             {
                 var path = Path.Combine(root, name);
-                if (File.Exists(path))
+                var bytes = Internal.SmallFile.TryRead(path, 4 * 1024 * 1024);
+                if (bytes != null)
                 {
                     rules.Source = path;
-                    foreach (var line in File.ReadAllLines(path))
+                    foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
                     {
-                        rules.Add(line);
+                        rules.Add(line.TrimEnd('\r'));
                     }
 
                     break;
@@ -121,8 +122,15 @@ namespace SkyPilot.Core.Storage
             return builder.ToString();
         }
 
-        /// <summary>The files under <paramref name="root"/> that are not excluded, as (full path, relative '/'-path).</summary>
-        public IEnumerable<(string FullPath, string RelativePath)> Files(string root)
+        /// <summary>
+        /// The files under <paramref name="root"/> that are not excluded, as (path to read, relative '/'-path), the way
+        /// rsync -L stages a tree: a symbolic link to a file is staged as that file (its content and size are the
+        /// target's, and the path to read is the target's, so plan, hash and upload agree); symbolic links to directories
+        /// are not followed (a venv's lib64 -> lib, a loop -> ..); links whose target does not exist, loops of links,
+        /// FIFOs, sockets and devices are never opened. Every entry not staged for one of these reasons (and not
+        /// excluded by the rules anyway) is passed to <paramref name="skipped"/> with why.
+        /// </summary>
+        public IEnumerable<(string FullPath, string RelativePath)> Files(string root, Action<string, string>? skipped = null)
         {
             var pending = new Stack<string>();
             pending.Push(root);
@@ -132,25 +140,27 @@ namespace SkyPilot.Core.Storage
                 foreach (var entry in Directory.EnumerateFileSystemEntries(directory).OrderBy(e => e, StringComparer.Ordinal))
                 {
                     var relative = entry.Substring(root.Length).TrimStart(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Replace('\\', '/');
-                    var isDirectory = Directory.Exists(entry);
-                    if (isDirectory && (File.GetAttributes(entry) & FileAttributes.ReparsePoint) != 0)
-                    {
-                        // A symlinked directory (a venv's lib64 -> lib, a loop -> ..) would stage files twice or forever.
-                        continue;
-                    }
-
-                    if (IsIgnored(relative, isDirectory))
+                    var kind = Internal.FileEntry.Inspect(entry);
+                    var isDirectory = kind == Internal.FileEntryKind.Directory || kind == Internal.FileEntryKind.LinkToDirectory;
+                    if (kind == Internal.FileEntryKind.Missing || IsIgnored(relative, isDirectory))
                     {
                         continue;
                     }
 
-                    if (isDirectory)
+                    switch (kind)
                     {
-                        pending.Push(entry);
-                    }
-                    else
-                    {
-                        yield return (entry, relative);
+                        case Internal.FileEntryKind.Directory:
+                            pending.Push(entry);
+                            break;
+                        case Internal.FileEntryKind.RegularFile:
+                            yield return (entry, relative);
+                            break;
+                        case Internal.FileEntryKind.LinkToFile:
+                            yield return (Internal.FileEntry.Resolve(entry), relative);
+                            break;
+                        default:
+                            skipped?.Invoke(entry, Internal.FileEntry.Describe(kind));
+                            break;
                     }
                 }
             }

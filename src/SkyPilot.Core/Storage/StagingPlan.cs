@@ -73,5 +73,8 @@ namespace SkyPilot.Core.Storage
         public IReadOnlyList<string> IgnoreSources { get; }
 
         public bool IsEmpty => MountUris.Count == 0;
+
+        /// <summary>Entries that were not staged and why (a link to a directory, a dangling link, a FIFO, ...).</summary>
+        public IReadOnlyList<string> Skipped { get; internal set; } = new List<string>();
     }
 }

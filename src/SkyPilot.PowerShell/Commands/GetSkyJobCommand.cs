@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
@@ -17,32 +18,51 @@ namespace SkyPilot.PowerShell.Commands
     public sealed class GetSkyJobCommand : SkyCmdlet
     {
         /// <summary>Only these job ids.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(JobIdCompleter))]
         public long[]? JobId { get; set; }
 
         /// <summary>Only jobs whose name matches (wildcards allowed).</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
 
         /// <summary>Only jobs in these statuses (SkyPilot's names).</summary>
         [Parameter]
-        [ValidateSet("PENDING", "SUBMITTED", "STARTING", "RUNNING", "WINDING_DOWN", "RECOVERING", "CANCELLING", "SUCCEEDED", "CANCELLED", "FAILED", "FAILED_SETUP", "FAILED_PRECHECKS", "FAILED_NO_RESOURCE", "FAILED_CONTROLLER")]
+        [ValidateJobStatus]
+        [ArgumentCompleter(typeof(JobStatusCompleter))]
         public string[]? Status { get; set; }
 
         /// <summary>Every user's jobs, not only yours.</summary>
         [Parameter]
-        public SwitchParameter AllUsers { get; set; }
+        public SwitchParameter AllUsers
+        {
+            get => AllUsersRequested;
+            set => AllUsersRequested = value.IsPresent;
+        }
+
+        internal bool AllUsersRequested { get; set; }
 
         /// <summary>Only jobs that have not ended.</summary>
         [Parameter]
-        public SwitchParameter SkipFinished { get; set; }
+        public SwitchParameter SkipFinished
+        {
+            get => SkipFinishedRequested;
+            set => SkipFinishedRequested = value.IsPresent;
+        }
+
+        internal bool SkipFinishedRequested { get; set; }
 
         /// <summary>Ask the jobs controller for fresh statuses (starts it if it is down).</summary>
         [Parameter]
-        public SwitchParameter Refresh { get; set; }
+        public SwitchParameter Refresh
+        {
+            get => RefreshRequested;
+            set => RefreshRequested = value.IsPresent;
+        }
+
+        internal bool RefreshRequested { get; set; }
 
         /// <summary>Only jobs of this SkyPilot workspace.</summary>
         [Parameter]
@@ -54,6 +74,29 @@ namespace SkyPilot.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
+        /// <summary>
+        /// Like Get-Process -Id: a job id, or a name without wildcards, that matches no job is a non-terminating
+        /// ObjectNotFound error; a wildcard that matches nothing is not.
+        /// </summary>
+        private void ReportNotFound(ICmdletSink sink, IReadOnlyCollection<ManagedJob> jobs, object? endpoint)
+        {
+            foreach (var id in JobId ?? new long[0])
+            {
+                if (!jobs.Any(j => j.JobId == id))
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job with id " + id + " at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, id, "List your jobs with Get-SkyJob."));
+                }
+            }
+
+            foreach (var name in (Name ?? new string[0]).Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+            {
+                if (!jobs.Any(j => string.Equals(j.Name, name, System.StringComparison.OrdinalIgnoreCase)))
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job named '" + name + "' at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, name, "List your jobs with Get-SkyJob."));
+                }
+            }
+        }
+
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
@@ -62,9 +105,9 @@ namespace SkyPilot.PowerShell.Commands
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                 target = api.Endpoint.ToString();
-                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsers, SkipFinished = SkipFinished, Refresh = Refresh, Workspace = Workspace };
+                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsersRequested, SkipFinished = SkipFinishedRequested, Refresh = RefreshRequested, Workspace = Workspace };
                 var jobs = Run(sink, ct => api.QueueAsync(query, ct), cancellationToken);
-                var patterns = Name?.Select(Wildcard.ToRegex).ToList();
+                var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
                 var matching = jobs
                     .Where(j => JobId is null || JobId.Contains(j.JobId))
                     .Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty)))
@@ -77,6 +120,8 @@ namespace SkyPilot.PowerShell.Commands
                 {
                     sink.WriteObject(job);
                 }
+
+                ReportNotFound(sink, jobs, target);
             }
             catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
             {

@@ -15,11 +15,12 @@ namespace SkyPilot.PowerShell.Commands
     [OutputType(typeof(ManagedJob))]
     public sealed class StopSkyJobCommand : SkyCmdlet
     {
+        private readonly List<(string? Endpoint, long JobId)> _requested = new List<(string?, long)>();
         private readonly List<(string? Endpoint, long JobId)> _approved = new List<(string?, long)>();
         private readonly List<(string? Endpoint, string[]? Names)> _selections = new List<(string?, string[]?)>();
 
         /// <summary>The jobs to cancel; binds from Get-SkyJob output.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
         [ArgumentCompleter(typeof(JobIdCompleter))]
         public long[] JobId { get; set; } = new long[0];
 
@@ -63,9 +64,34 @@ namespace SkyPilot.PowerShell.Commands
                 return;
             }
 
-            foreach (var id in JobId.Where(id => sink.ShouldProcess(Target(id, Endpoint), "Cancel")))
+            _requested.AddRange(JobId.Select(id => (Endpoint, id)));
+        }
+
+        /// <summary>
+        /// Asks about each requested id naming the job and its status; a job that already ended is a warning, not a prompt.
+        /// An id the queue does not list is still sent: the cancel request says whether it exists.
+        /// </summary>
+        private void ApproveRequested(ICmdletSink sink, SkyEnvironment environment, CancellationToken cancellationToken)
+        {
+            foreach (var group in _requested.GroupBy(r => r.Endpoint))
             {
-                _approved.Add((Endpoint, id));
+                Guard(sink, group.Key, api =>
+                {
+                    var ids = group.Select(r => r.JobId).Distinct().ToList();
+                    var known = Run(sink, ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken)
+                        .GroupBy(j => j.JobId).ToDictionary(g => g.Key, g => g.First());
+                    foreach (var id in ids)
+                    {
+                        if (known.TryGetValue(id, out var job) && job.IsTerminal)
+                        {
+                            sink.WriteWarning("Managed job " + id + " (" + (job.Name ?? "unnamed") + ") has already ended (" + job.Status + "); nothing to cancel.");
+                        }
+                        else if (sink.ShouldProcess(Target(id, group.Key) + (job is null ? string.Empty : " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")"), "Cancel"))
+                        {
+                            _approved.Add((group.Key, id));
+                        }
+                    }
+                }, environment);
             }
         }
 
@@ -73,12 +99,13 @@ namespace SkyPilot.PowerShell.Commands
         internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
+            ApproveRequested(sink, environment, cancellationToken);
             foreach (var (endpoint, names) in _selections)
             {
                 Guard(sink, endpoint, api =>
                 {
                     var active = Run(sink, ct => api.QueueAsync(new ManagedJobQuery { SkipFinished = true }, ct), cancellationToken);
-                    var patterns = names?.Select(Wildcard.ToRegex).ToList();
+                    var patterns = names?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
                     foreach (var job in active.Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty))).GroupBy(j => j.JobId).Select(g => g.First()))
                     {
                         if (sink.ShouldProcess(Target(job.JobId, endpoint) + " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")", "Cancel"))

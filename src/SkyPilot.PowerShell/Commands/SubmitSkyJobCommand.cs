@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -16,15 +17,21 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>
     /// <para type="synopsis">Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, HelpUri = HelpLinks.SubmitSkyJob)]
+    [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "Path", HelpUri = HelpLinks.SubmitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class SubmitSkyJobCommand : SkyCmdlet
     {
-        /// <summary>The task YAML file.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName", "PSPath")]
+        /// <summary>The task YAML files: PowerShell paths, resolved against the current location; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; } = string.Empty;
+        public string[] Path { get; set; } = new string[0];
+
+        /// <summary>The task YAML files, taken literally (no wildcards); binds from Get-ChildItem output.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
 
         /// <summary>The job's name (default: the task's name).</summary>
         [Parameter]
@@ -48,15 +55,86 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
         {
+            foreach (var path in TaskPaths(sink))
+            {
+                Submit(sink, path, cancellationToken);
+            }
+        }
+
+        /// <summary>
+        /// The task files as file-system paths, resolved the PowerShell way: against the current location, through the
+        /// provider (~, PSDrives, provider-qualified paths); wildcards in -Path expand, -LiteralPath is taken as given.
+        /// </summary>
+        private IEnumerable<string> TaskPaths(ICmdletSink sink)
+        {
+            var literal = LiteralPath != null;
+            foreach (var given in LiteralPath ?? Path)
+            {
+                PathIntrinsics? paths;
+                try
+                {
+                    paths = SessionState?.Path;
+                }
+                catch (PSInvalidOperationException)
+                {
+                    paths = null;
+                }
+
+                if (paths is null)
+                {
+                    yield return System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory, given));
+                    continue;
+                }
+
+                var resolved = new List<string>();
+                ProviderInfo? provider = null;
+                try
+                {
+                    if (!literal && WildcardPattern.ContainsWildcardCharacters(given))
+                    {
+                        resolved.AddRange(paths.GetResolvedProviderPathFromPSPath(given, out provider));
+                    }
+                    else
+                    {
+                        resolved.Add(paths.GetUnresolvedProviderPathFromPSPath(given, out provider, out _));
+                    }
+                }
+                catch (Exception e) when (e is ItemNotFoundException || e is System.Management.Automation.DriveNotFoundException || e is ProviderNotFoundException || e is PSArgumentException || e is NotSupportedException)
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "': " + e.Message), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    continue;
+                }
+
+                if (resolved.Count == 0)
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    continue;
+                }
+
+                if (provider?.Name != "FileSystem")
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));
+                    continue;
+                }
+
+                foreach (var path in resolved)
+                {
+                    yield return path;
+                }
+            }
+        }
+
+        private void Submit(ICmdletSink sink, string path, CancellationToken cancellationToken)
+        {
             var environment = SkyEnvironment.FromProcess();
-            var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory, Path));
             try
             {
                 var task = TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory);
                 var service = CloudCheckService.CreateDefault(environment, Log);
                 var submitter = new JobSubmitter(service, SharedHttpClient.Instance, Log);
                 var plan = Run(sink, ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
-                if (!sink.ShouldProcess(plan.Describe(), "Submit managed job"))
+                sink.WriteVerbose(plan.Describe());
+                if (!sink.ShouldProcess(ShortTarget(path, plan), "Submit managed job"))
                 {
                     return;
                 }
@@ -79,7 +157,15 @@ namespace SkyPilot.PowerShell.Commands
                 JobHistory.Remember(environment, new[] { job });
                 if (WaitRequested)
                 {
-                    job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
+                    try
+                    {
+                        job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
+                    }
+                    catch (Exception e) when (e is PipelineStoppedException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                    {
+                        SayLeftRunning(job);
+                        throw;
+                    }
                 }
 
                 sink.WriteObject(job);
@@ -88,6 +174,31 @@ namespace SkyPilot.PowerShell.Commands
             {
                 sink.WriteError(error);
             }
+        }
+
+        /// <summary>
+        /// Ctrl+C stops the wait, not the job: say which job keeps running and how to follow or stop it. The pipeline is
+        /// stopping, so its streams refuse writes; the host's own warning line still reaches the user.
+        /// </summary>
+        private void SayLeftRunning(ManagedJob job)
+        {
+            var message = "Stopped waiting; managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") keeps running. Follow it with Wait-SkyJob -JobId " + job.JobId + " or Get-SkyJobLog -JobId " + job.JobId + ", stop it with Stop-SkyJob -JobId " + job.JobId + ".";
+            try
+            {
+                Host?.UI?.WriteWarningLine(message);
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
+            {
+                // A host without a UI: the job is in the job history (Get-SkyJob) either way.
+            }
+        }
+
+        /// <summary>The confirmation target: the task, the job name and the server on one line (the whole plan is verbose).</summary>
+        private string ShortTarget(string path, SubmitPlan plan)
+        {
+            var name = Name ?? plan.Task.Name;
+            var upload = plan.Staging is null || plan.Staging.IsEmpty ? "nothing to upload" : plan.Staging.Files.Count + " file(s) to " + plan.Staging.JobPrefixUri;
+            return System.IO.Path.GetFileName(path) + (name is null ? string.Empty : " as '" + name + "'") + " at " + plan.Endpoint + " (" + upload + ")";
         }
 
         /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>

@@ -33,13 +33,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Return only $true (every requested cloud and capability allowed) or $false, like Test-Path.</summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
-        public SwitchParameter Quiet
-        {
-            get => QuietRequested;
-            set => QuietRequested = value.IsPresent;
-        }
-
-        internal bool QuietRequested { get; set; }
+        public SwitchParameter Quiet { get; set; }
 
         private bool _allAllowed = true;
         private bool _anyChecked;
@@ -66,18 +60,18 @@ namespace SkyPilot.PowerShell.Commands
 
                 _anyChecked = true;
                 _allAllowed &= result.Enabled;
-                if (!QuietRequested)
+                if (!Quiet)
                 {
                     sink.WriteObject(result);
                 }
             }
         }
 
-        protected override void EndProcessing()
+        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
         {
-            if (QuietRequested)
+            if (Quiet)
             {
-                WriteObject(_anyChecked && _allAllowed);
+                sink.WriteObject(_anyChecked && _allAllowed);
             }
         }
     }

@@ -30,6 +30,8 @@ namespace SkyPilot.PowerShell.Infrastructure
                     return new SkyErrorInfo(safe, "NotFound", ErrorCategory.ObjectNotFound, target, null);
                 case GoogleApiException _:
                     return new SkyErrorInfo(safe, "ApiError", ErrorCategory.InvalidResult, target, null);
+                case InvalidSettingException setting:
+                    return new SkyErrorInfo(safe, "InvalidArgument", ErrorCategory.InvalidArgument, Redactor.Redact(setting.Value), setting.Hint);
                 case ArgumentException _:
                     return new SkyErrorInfo(safe, "InvalidArgument", ErrorCategory.InvalidArgument, target, null);
                 case UnauthorizedAccessException _:

@@ -13,7 +13,7 @@ namespace SkyPilot.PowerShell.Infrastructure
             switch (exception)
             {
                 case TaskFileException task:
-                    return new SkyErrorInfo(task, "InvalidTaskFile", ErrorCategory.ParserError, task.Path, "Fix the field named in the message, then run Submit-SkyJob again.");
+                    return TaskFile(task);
                 case PrecheckFailedException precheck when precheck.CouldNotCheck:
                     return new SkyErrorInfo(precheck, "PrecheckUnreachable", ErrorCategory.ConnectionError, target, precheck.Hint);
                 case PrecheckFailedException precheck:
@@ -26,6 +26,22 @@ namespace SkyPilot.PowerShell.Infrastructure
                     return new SkyErrorInfo(api, IdOf(api.Failure), CategoryOf(api.Failure), target, api.Hint);
                 default:
                     return null;
+            }
+        }
+
+        private static SkyErrorInfo TaskFile(TaskFileException task)
+        {
+            switch (task.Kind)
+            {
+                case TaskFileProblem.NotFound:
+                    return new SkyErrorInfo(task, "TaskFileNotFound", ErrorCategory.ObjectNotFound, task.Path, "Check the path: it is resolved against the current location (Get-Location); Get-ChildItem *.yaml lists the task files there.");
+                case TaskFileProblem.NotAFile:
+                    return new SkyErrorInfo(task, "TaskFileNotAFile", ErrorCategory.InvalidArgument, task.Path, "Give the task's YAML file, not its directory, e.g. Submit-SkyJob ./task.yaml.");
+                case TaskFileProblem.Unreadable:
+                    return new SkyErrorInfo(task, "TaskFileUnreadable", ErrorCategory.ReadError, task.Path, "Check that the file can be read by this user.");
+                default:
+                    var where = task.Field != null ? "the field '" + task.Field + "'" : task.Line > 0 ? "line " + task.Line : "the file";
+                    return new SkyErrorInfo(task, "InvalidTaskFile", ErrorCategory.ParserError, task.Path, "Fix " + where + " as the message says, then run Submit-SkyJob again.");
             }
         }
 

@@ -78,9 +78,11 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 logic(sink, _cancellation.Token);
             }
-            catch (Exception e) when (!(e is PipelineStoppedException) && !(e is OperationCanceledException))
+            catch (Exception e) when (!(e is RuntimeException) && !(e is OperationCanceledException))
             {
-                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace.
+                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace. The engine's
+                // own exceptions (a stopped pipeline, a prompt the host cannot show, an Inquire answered "Halt") are
+                // PowerShell's to report, as for any cmdlet; Core never throws them.
                 Log.DrainTo(sink);
                 sink.WriteError(ErrorMapping.From(e));
             }
@@ -107,6 +109,38 @@ namespace SkyPilot.PowerShell.Infrastructure
             }
 
             Log.DrainTo(sink);
+            return task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Like <see cref="Run{T}"/>, and what the work emits (from any thread) is written to the output as it comes.</summary>
+        internal T RunStreaming<T>(ICmdletSink sink, Func<Action<object>, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        {
+            var emitted = new System.Collections.Concurrent.ConcurrentQueue<object>();
+            void Emit(object value)
+            {
+                emitted.Enqueue(value);
+                Log.Queued.Set();
+            }
+
+            void Drain()
+            {
+                while (emitted.TryDequeue(out var value))
+                {
+                    sink.WriteObject(value);
+                }
+            }
+
+            var task = Task.Run(() => work(Emit, cancellationToken), cancellationToken);
+            var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, Log.Queued };
+            while (!task.IsCompleted)
+            {
+                WaitHandle.WaitAny(handles);
+                Log.DrainTo(sink);
+                Drain();
+            }
+
+            Log.DrainTo(sink);
+            Drain();
             return task.GetAwaiter().GetResult();
         }
 

@@ -47,14 +47,14 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     }
 
     [Theory]
-    [InlineData("Test-SkyCloud", "__AllParameterSets[Cloud,Capability,Refresh]")]
+    [InlineData("Test-SkyCloud", "*Result[Cloud,Capability,Refresh] Quiet[Cloud,Capability,Refresh,Quiet!]")]
     [InlineData("Get-SkyCloudIdentity", "__AllParameterSets[Cloud]")]
     [InlineData("Get-SkyCache", "__AllParameterSets[Cloud]")]
     [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
     [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
-    [InlineData("Submit-SkyJob", "__AllParameterSets[Path!,Name,Endpoint,Wait]")]
-    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,Endpoint]")]
-    [InlineData("Stop-SkyJob", "__AllParameterSets[JobId!,Endpoint,PassThru]")]
+    [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Wait]")]
+    [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
+    [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
     public void Parameter_sets_are_as_documented(string cmdlet, string expected)
     {
         // name[parameters], '*' marks the default of several sets, '!' a mandatory parameter; common parameters left out.
@@ -71,7 +71,8 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     }
 
     [Theory]
-    [InlineData("Test-SkyCloud", "Test-SkyCloud -Cloud gcp -Capability Storage -Refresh")]
+    [InlineData("Test-SkyCloud/Result", "Test-SkyCloud -Cloud gcp -Capability Storage -Refresh")]
+    [InlineData("Test-SkyCloud/Quiet", "if (-not (Test-SkyCloud -Cloud gcp -Capability Storage -Quiet)) { throw 'not enabled' }")]
     [InlineData("Get-SkyCloudIdentity", "Get-SkyCloudIdentity -Cloud gcp")]
     [InlineData("Get-SkyCache", "Get-SkyCache -Cloud gcp")]
     [InlineData("Clear-SkyCache", "Clear-SkyCache -Cloud gcp -Capability Compute -Fingerprint 0123abcd -PassThru")]
@@ -79,8 +80,10 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Update-SkyNebiusCredential/Set", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001 -Force -WhatIf")]
     [InlineData("Update-SkyNebiusCredential/FromCli", "Update-SkyNebiusCredential -FromCli -TenantId tenant-e00test0001 -Force -WhatIf")]
     [InlineData("Submit-SkyJob", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
-    [InlineData("Get-SkyJob", "Get-SkyJob")]
-    [InlineData("Stop-SkyJob", "Stop-SkyJob -JobId 424242 -WhatIf")]
+    [InlineData("Get-SkyJob", "Get-SkyJob -AllUsers -SkipFinished -Refresh")]
+    [InlineData("Stop-SkyJob/JobId", "Stop-SkyJob -JobId 424242 -WhatIf")]
+    [InlineData("Stop-SkyJob/Name", "Set-Location (Split-Path $args[1]); $null = Submit-SkyJob -Path $args[1] -Name stop-by-name; Stop-SkyJob -Name stop-by-* -WhatIf")]
+    [InlineData("Stop-SkyJob/All", "Stop-SkyJob -All -WhatIf")]
     public async Task Every_parameter_set_binds_and_runs(string set, string script)
     {
         var (env, arguments) = await UseEverythingAsync();
@@ -96,10 +99,10 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         foreach (var cmdlet in CloudCmdlets)
         {
             data.Add(cmdlet + " -Cloud gcp, azurr", "ParameterArgumentValidationError", "ParameterBindingValidationException",
-                "Cannot validate argument on parameter 'Cloud'. Unknown cloud 'azurr'. Valid clouds: gcp, nebius.");
+                "Cannot validate argument on parameter 'Cloud'. Unknown cloud 'azurr'. Valid clouds: aws, gcp, kubernetes, nebius.");
         }
 
-        data.Add("Test-SkyCloud aws", "ParameterArgumentValidationError", "ParameterBindingValidationException", "Unknown cloud 'aws'.");
+        data.Add("Test-SkyCloud azure", "ParameterArgumentValidationError", "ParameterBindingValidationException", "Unknown cloud 'azure'.");
         data.Add("Get-SkyCloudIdentity -Cloud ''", "ParameterArgumentValidationError", "ParameterBindingValidationException", "The argument is null, empty");
         data.Add("Test-SkyCloud -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
         data.Add("Clear-SkyCache -Capability Network", "CannotConvertArgumentNoMessage", nameof(ParameterBindingException), "Compute, Storage");
@@ -137,8 +140,10 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         var data = new TheoryData<string, string, string[]>();
         foreach (var cmdlet in CloudCmdlets)
         {
-            data.Add(cmdlet, "", ["gcp", "nebius"]);
+            data.Add(cmdlet, "", ["aws", "gcp", "kubernetes", "nebius"]);
+            data.Add(cmdlet, "k", ["kubernetes"]);
             data.Add(cmdlet, "g", ["gcp"]);
+            data.Add(cmdlet, "K", ["kubernetes"]);
             data.Add(cmdlet, "N", ["nebius"]);
             data.Add(cmdlet, "'G", ["gcp"]);
         }
@@ -173,7 +178,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     {
         var matches = session.Run("(TabExpansion2 -inputScript 'Test-SkyCloud -Cloud xyz' -cursorColumn 24).CompletionMatches").ShouldSucceed().Output;
 
-        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["gcp", "nebius"]);
+        matches.Select(m => m.Text("CompletionText")).Should().NotContain(["aws", "gcp", "kubernetes", "nebius"]);
     }
 
     [Fact]
@@ -192,6 +197,20 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
                 match.Text("ListItemText").Should().Contain("completion-probe");
             }
         }
+    }
+
+    [Fact]
+    public void Fingerprint_completes_from_the_cached_identities()
+    {
+        using var env = world.UseGcp();
+        session.Run("Test-SkyCloud gcp").ShouldSucceed();
+        var fingerprint = session.Run("(Get-SkyCache)[0].Fingerprint").ShouldSucceed().Output.Single().ToString();
+
+        var matches = session.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches", "Clear-SkyCache -Fingerprint " + fingerprint[..4]).ShouldSucceed().Output;
+
+        var match = matches.Should().ContainSingle().Subject;
+        match.Text("CompletionText").Should().Be(fingerprint);
+        match.Text("ToolTip").Should().Contain(world.Jobs.Email).And.Contain("compute").And.Contain("storage");
     }
 
     [Theory]
@@ -223,11 +242,11 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
 
     public static TheoryData<string, string[]> Views() => new()
     {
-        { "Test-SkyCloud gcp", ["Cloud", "Status", "Compute", "Storage", "Cached", "Identity", "GCP", "enabled [compute, storage]", "Allowed", "deployer@project-a"] },
-        { "Get-SkyCloudIdentity -Cloud gcp", ["Cloud", "Account", "Project", "CredentialType", "Configuration", "CanExpire", "Problem", "GCP", "project-a", "service_account"] },
-        { "Test-SkyCloud gcp | Out-Null; Get-SkyCache", ["Cloud", "Capability", "Status", "Valid", "Identity", "CheckedAt", "Why not valid", "Compute", "Storage", "True"] },
+        { "Test-SkyCloud gcp", ["Cloud", "Compute", "Storage", "Cached", "Identity", "GCP", "Allowed", "deployer@project-a", "[project_id=project-a]"] },
+        { "Get-SkyCloudIdentity -Cloud gcp", ["Cloud", "Account", "Project", "CredentialType", "GCP", "project-a", "service_account", "deployer@project-a"] },
+        { "Test-SkyCloud gcp | Out-Null; Get-SkyCache", ["Cloud", "Capability", "Status", "Valid", "Identity (why not valid)", "Compute", "Storage", "True"] },
         { "Update-SkyNebiusCredential", ["Valid", "Status", "TenantId", "Identity", "CredentialType", "Source", "ExpectedExpiry", "Written", "Reason", "Hint", "tenant-e00test0001", "ada@example.com"] },
-        { "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name view-probe", ["JobId", "Name", "Status", "Infra", "Submitted", "FailureReason", "view-probe"] },
+        { "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name view-probe", ["JobId", "Name", "Status", "Submitted", "FailureReason", "view-probe"] },
     };
 
     [Theory]
@@ -244,7 +263,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         }
     }
 
-    [Fact(Skip = "issue 11: the CloudIdentity table truncates the account at 120 columns (views are being reworked on branch ux)")]
+    [Fact]
     public async Task The_identity_view_at_120_columns_shows_the_whole_account()
     {
         var (env, arguments) = await UseEverythingAsync();
@@ -254,5 +273,16 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
 
             text.Should().Contain(world.Jobs.Email);
         }
+    }
+
+    [Fact]
+    public void The_cache_view_shows_each_identity_once()
+    {
+        using var env = world.UseGcp();
+
+        var text = session.Run("Test-SkyCloud gcp | Out-Null; Get-SkyCache | Out-String -Width 120").ShouldSucceed().Output.Single().ToString();
+
+        text.Should().NotContain("{");
+        text.Split(world.Jobs.Email).Should().HaveCount(3, "two entries, each naming its identity once");
     }
 }

@@ -55,6 +55,21 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
             return new Change(env, "Clear-SkyCache", [], () => session.Run("Get-SkyCache").ShouldSucceed().Output.Count != 2);
         }
 
+        if (cmdlet == "Submit-SkyJob")
+        {
+            var env = world.UseGcp(("HOME", world.FreshHome(withJobsConfig: true)));
+            var launches = world.Jobs.Api.Launches.Count;
+            return new Change(env, "Set-Location (Split-Path $args[0]); Submit-SkyJob -Path $args[0]", [world.Jobs.WriteTask()], () => world.Jobs.Api.Launches.Count != launches);
+        }
+
+        if (cmdlet == "Stop-SkyJob")
+        {
+            var env = world.UseGcp(("HOME", world.FreshHome(withJobsConfig: true)));
+            world.Jobs.Api.ScriptNextJob(FakeSkyJobStatus.Pending, FakeSkyJobStatus.Running);
+            var id = (long)session.Run("Set-Location (Split-Path $args[0]); (Submit-SkyJob -Path $args[0]).JobId", world.Jobs.WriteTask()).ShouldSucceed().Output.Single().BaseObject;
+            return new Change(env, "Stop-SkyJob -JobId " + id, [], () => world.Jobs.Api.GetJob((int)id)!.Status.StartsWith("CANCEL", StringComparison.Ordinal));
+        }
+
         var home = world.FreshHome();
         var tokenFile = Path.Combine(home, ".nebius", "NEBIUS_IAM_TOKEN.txt");
         var token = EngineTestExtensions.Secure(await world.Nebius.IssueTokenAsync());
@@ -67,6 +82,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     [InlineData("Clear-SkyCache", "& {{ $WhatIfPreference = $true; {0}; $? }} @args")]
     [InlineData("Update-SkyNebiusCredential", "{0} -WhatIf; $?")]
     [InlineData("Update-SkyNebiusCredential", "& {{ $WhatIfPreference = $true; {0}; $? }} @args")]
+    [InlineData("Submit-SkyJob", "{0} -WhatIf; $?")]
+    [InlineData("Submit-SkyJob", "& {{ $WhatIfPreference = $true; {0}; $? }} @args")]
+    [InlineData("Stop-SkyJob", "{0} -WhatIf; $?")]
+    [InlineData("Stop-SkyJob", "& {{ $WhatIfPreference = $true; {0}; $? }} @args")]
     public async Task WhatIf_changes_nothing_and_is_not_an_error(string cmdlet, string form)
     {
         using var change = await ArrangeAsync(cmdlet);
@@ -83,6 +102,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     [InlineData("Clear-SkyCache", "& {{ $ConfirmPreference = 'Low'; {0}; $? }} @args")]
     [InlineData("Update-SkyNebiusCredential", "{0} -Confirm; $?")]
     [InlineData("Update-SkyNebiusCredential", "& {{ $ConfirmPreference = 'Medium'; {0}; $? }} @args")]
+    [InlineData("Submit-SkyJob", "{0} -Confirm; $?")]
+    [InlineData("Submit-SkyJob", "& {{ $ConfirmPreference = 'Medium'; {0}; $? }} @args")]
+    [InlineData("Stop-SkyJob", "{0} -Confirm; $?")]
+    [InlineData("Stop-SkyJob", "& {{ $ConfirmPreference = 'Medium'; {0}; $? }} @args")]
     public async Task A_confirmation_prompt_in_a_non_interactive_runspace_fails_and_changes_nothing(string cmdlet, string form)
     {
         using var change = await ArrangeAsync(cmdlet);
@@ -95,7 +118,7 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
         change.Changed.Should().BeFalse();
     }
 
-    [Theory(Skip = "issue 9: SkyCmdlet.Invoke (src/SkyPilot.PowerShell/Infrastructure/SkyCmdlet.cs) catches the engine's HostException and rewrites it as UnexpectedError/NotSpecified; it should let PowerShell's own exceptions (RuntimeException) through")]
+    [Theory]
     [InlineData("Clear-SkyCache")]
     [InlineData("Update-SkyNebiusCredential")]
     public async Task The_failed_prompt_is_reported_as_the_hosts_error_not_as_an_unexpected_one(string cmdlet)
@@ -117,6 +140,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     [InlineData("Update-SkyNebiusCredential", "{0}")]
     [InlineData("Update-SkyNebiusCredential", "& {{ $ConfirmPreference = 'Low'; {0} -Confirm:$false }} @args")]
     [InlineData("Update-SkyNebiusCredential", "& {{ $WhatIfPreference = $true; {0} -WhatIf:$false }} @args")]
+    [InlineData("Submit-SkyJob", "{0}")]
+    [InlineData("Submit-SkyJob", "& {{ $ConfirmPreference = 'Low'; {0} -Confirm:$false }} @args")]
+    [InlineData("Stop-SkyJob", "{0}")]
+    [InlineData("Stop-SkyJob", "& {{ $ConfirmPreference = 'Low'; {0} -Confirm:$false }} @args")]
     public async Task Without_a_prompt_or_with_an_explicit_no_the_change_happens(string cmdlet, string form)
     {
         using var change = await ArrangeAsync(cmdlet);
@@ -159,7 +186,7 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     public static TheoryData<string, string, string, ErrorCategory, string, string> ErrorPaths() => new()
     {
         { "Update-SkyNebiusCredential", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001", "CredentialRejectedFormat", ErrorCategory.InvalidArgument, "nebius", "nebius iam get-access-token" },
-        { "Submit-SkyJob", "Submit-SkyJob -Path ./no-such-task.yaml", "InvalidTaskFile", ErrorCategory.ParserError, "no-such-task.yaml", "Fix the field" },
+        { "Submit-SkyJob", "Submit-SkyJob -Path ./no-such-task.yaml", "TaskFileNotFound", ErrorCategory.ObjectNotFound, "no-such-task.yaml", "Check the path" },
         { "Get-SkyJob", "Get-SkyJob -Endpoint http://127.0.0.1:1", "ApiServerUnreachable", ErrorCategory.ConnectionError, "http://127.0.0.1:1", "sky api start" },
         { "Stop-SkyJob", "Stop-SkyJob -JobId 5 -Endpoint http://127.0.0.1:1", "ApiServerUnreachable", ErrorCategory.ConnectionError, "http://127.0.0.1:1", "sky api start" },
     };
@@ -172,8 +199,10 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     {
         error.FullyQualifiedErrorId.Should().Be(EngineTestExtensions.ErrorId(reason, cmdlet));
         error.CategoryInfo.Category.Should().Be(category);
-        error.TargetObject?.ToString().Should().EndWith(target);
-        error.ErrorDetails?.RecommendedAction.Should().Contain(action);
+        error.TargetObject.Should().NotBeNull();
+        error.TargetObject.ToString().Should().EndWith(target);
+        error.ErrorDetails.Should().NotBeNull();
+        error.ErrorDetails.RecommendedAction.Should().Contain(action);
         error.InvocationInfo.MyCommand.Name.Should().Be(cmdlet);
         error.Exception.Message.Should().NotContain("   at ", "no stack trace");
     }

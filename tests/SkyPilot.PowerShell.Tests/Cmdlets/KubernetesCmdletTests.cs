@@ -43,7 +43,7 @@ public sealed class KubernetesCmdletTests(EngineWorld world) : IDisposable
         ((string)value.Storage.Status.ToString()).Should().Be("NotApplicable");
         ((string)value.Identity.DisplayName).Should().Be("alice [context=team-a, namespace=default]");
         var table = _session.Run("Test-SkyCloud -Cloud kubernetes | Out-String -Width 200").ShouldSucceed().Output.Single().ToString();
-        table.Should().Contain("Kubernetes").And.Contain("NotApplicable");
+        table.Should().Contain("Kubernetes").And.Contain("N/A"); // NotApplicable, short in the 80-column view
     }
 
     [Fact]
@@ -85,6 +85,27 @@ public sealed class KubernetesCmdletTests(EngineWorld world) : IDisposable
         var submitted = _session.Run("Submit-SkyJob -Path $args[0]", task).ShouldSucceed().Value();
         ((long)submitted.JobId).Should().BeGreaterThan(0);
         world.Gcp.Server.Objects(JobWorld.Bucket).Count.Should().BeGreaterThan(objectsBefore);
+    }
+
+    [Fact]
+    public void No_token_reaches_any_stream_or_the_cache_file()
+    {
+        var kubeconfig = Kubeconfig();
+        using var env = world.UseGcp(("KUBECONFIG", kubeconfig));
+        var tokens = File.ReadAllLines(kubeconfig).Select(l => l.Trim()).Where(l => l.StartsWith("token: ", StringComparison.Ordinal)).Select(l => l["token: ".Length..]).ToList();
+        tokens.Should().HaveCount(2);
+
+        var checks = _session.Run("Test-SkyCloud kubernetes -Verbose -Debug | Format-List * | Out-String; Get-SkyCloudIdentity kubernetes | Format-List * | Out-String; Get-SkyCache | Format-List * | Out-String").ShouldSucceed();
+        UseContext("team-b");
+        var after = _session.Run("Test-SkyCloud kubernetes -Verbose -Debug | Format-List * | Out-String").ShouldSucceed();
+
+        var cacheFile = Directory.GetFiles(Environment.GetEnvironmentVariable("SKYPILOT_PS_CACHE_DIR")!, "*.json").Single();
+        foreach (var token in tokens)
+        {
+            checks.AllText().Should().NotContain(token);
+            after.AllText().Should().NotContain(token);
+            File.ReadAllText(cacheFile).Should().NotContain(token);
+        }
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
     public void Get_SkyJob_lists_and_filters_by_name_status_and_id()
     {
         Run(new GetSkyJobCommand()).Output.Cast<ManagedJob>().Select(j => j.JobId).Should().Equal(3, 2, 1);
-        Run(new GetSkyJobCommand { Name = ["nightly-*"] }).Output.Cast<ManagedJob>().Select(j => j.Name).Should().BeEquivalentTo("nightly-1", "nightly-2");
+        // -Name matching uses PowerShell's WildcardPattern, which only the real engine has: see the runspace tests.
         Run(new GetSkyJobCommand { Status = ["RUNNING"] }).Output.Cast<ManagedJob>().Select(j => j.JobId).Should().Equal(3, 1);
         Run(new GetSkyJobCommand { JobId = [2] }).Output.Cast<ManagedJob>().Single().Status.Should().Be("SUCCEEDED");
     }
@@ -96,6 +96,59 @@ public sealed class JobCommandsTests : IAsyncLifetime
         _api.CountRequests("/jobs/cancel").Should().Be(1);
         sink.Output.Cast<ManagedJob>().Should().HaveCount(2).And.OnlyContain(j => j.Status == "CANCELLING" || j.Status == "CANCELLED");
         _api.GetJob(2)!.Status.Should().Be("SUCCEEDED");
+    }
+
+    [Fact]
+    public void Stop_SkyJob_reports_per_job_what_the_server_did()
+    {
+        var sink = Run(new StopSkyJobCommand { JobId = [1, 2, 99] });
+
+        var missing = sink.Errors.Should().ContainSingle().Subject;
+        missing.ErrorId.Should().Be("JobNotFound");
+        missing.Category.Should().Be(ErrorCategory.ObjectNotFound);
+        missing.Target.Should().Be(99L);
+        sink.Warnings.Should().ContainSingle(w => w.Contains("job 2 had already ended (SUCCEEDED)"));
+        sink.Verbose.Should().Contain(v => v.Contains("job 1") && v.Contains("scheduled to be cancelled"));
+        _api.GetJob(1)!.Status.Should().Be("CANCELLING");
+    }
+
+    [Fact]
+    public void Stop_SkyJob_Name_and_All_select_unfinished_jobs_and_ask_about_each()
+    {
+        var whatIf = Run(new StopSkyJobCommand { Name = ["nightly-*"] }, approve: false);
+        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 1 (nightly-1, RUNNING)");
+        _api.CountRequests("/jobs/cancel").Should().Be(0);
+
+        var all = Run(new StopSkyJobCommand { AllRequested = true });
+        all.ShouldProcessCalls.Select(c => c.Target).Should().BeEquivalentTo("managed job 1 (nightly-1, RUNNING)", "managed job 3 (adhoc, RUNNING)");
+        all.Errors.Should().BeEmpty();
+        _api.CountRequests("/jobs/cancel").Should().Be(1);
+        _api.GetJob(1)!.Status.Should().Be("CANCELLING");
+        _api.GetJob(3)!.Status.Should().Be("CANCELLING");
+        _api.GetJob(2)!.Status.Should().Be("SUCCEEDED");
+    }
+
+    [Fact]
+    public void Get_SkyJob_maps_its_switches_to_the_queue_request()
+    {
+        Run(new GetSkyJobCommand { AllUsersRequested = true, SkipFinishedRequested = true, RefreshRequested = true, Workspace = "team" });
+
+        var body = System.Text.Json.Nodes.JsonNode.Parse(_api.Calls.Last(c => c.Path == "/jobs/queue/v2").Body)!;
+        body["all_users"]!.GetValue<bool>().Should().BeTrue();
+        body["skip_finished"]!.GetValue<bool>().Should().BeTrue();
+        body["refresh"]!.GetValue<bool>().Should().BeTrue();
+        body["workspace_match"]!.GetValue<string>().Should().Be("team");
+    }
+
+    [Fact]
+    public void Get_SkyJob_shows_an_empty_queue_when_no_jobs_controller_is_up()
+    {
+        _api.JobsControllerUp = false;
+
+        var sink = Run(new GetSkyJobCommand());
+
+        sink.Errors.Should().BeEmpty();
+        sink.Output.Should().BeEmpty();
     }
 
     [Fact]

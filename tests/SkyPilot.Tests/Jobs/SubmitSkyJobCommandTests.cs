@@ -21,7 +21,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     private RecordingSink Run(SkyPilot.PowerShell.Infrastructure.SkyCmdlet command, bool approve = true)
     {
         var sink = new RecordingSink { Approve = approve };
-        using (new ProcessEnvironment(_world.Gcp.Variables, Path.GetDirectoryName(((SubmitSkyJobCommand)command).Path)))
+        using (new ProcessEnvironment(_world.Gcp.Variables, Path.GetDirectoryName(((SubmitSkyJobCommand)command).Path[0])))
         {
             command.Invoke(sink);
         }
@@ -50,7 +50,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         await CreateConfigurationsAsync();
         var task = _world.WriteTask();
 
-        var asA = Run(new SubmitSkyJobCommand { Path = task });
+        var asA = Run(new SubmitSkyJobCommand { Path = [task] });
         asA.Errors.Should().BeEmpty(string.Join("; ", asA.Errors.Select(e => e.Exception.Message)));
         var job = asA.Output.Should().ContainSingle().Which.Should().BeOfType<ManagedJob>().Subject;
         job.JobId.Should().Be(1);
@@ -62,7 +62,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
 
         await _world.Gcp.Gcloud.RunAsync("config", "configurations", "activate", "team-b");
         _world.WriteTask(files: 4); // changed content: a new run id, so any upload would be new objects
-        var asB = Run(new SubmitSkyJobCommand { Path = task });
+        var asB = Run(new SubmitSkyJobCommand { Path = [task] });
 
         var error = asB.Errors.Should().ContainSingle().Subject;
         error.ErrorId.Should().Be("PrecheckFailed");
@@ -80,7 +80,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.WriteTask();
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task, Name = "custom-name" });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task], Name = "custom-name" });
 
         sink.Errors.Should().BeEmpty();
         var launch = _world.Api.Launches.Single();
@@ -98,9 +98,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.WriteTask();
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task }, approve: false);
+        var sink = Run(new SubmitSkyJobCommand { Path = [task] }, approve: false);
 
-        var plan = sink.ShouldProcessCalls.Should().ContainSingle().Subject.Target;
+        var target = sink.ShouldProcessCalls.Should().ContainSingle().Subject.Target;
+        target.Should().NotContain("\n").And.Contain("task.yaml").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl).And.Contain("gs://jobs-bucket/team/job-sky-ps-");
+        var plan = string.Join("\n", sink.Verbose);
         plan.Should().Contain("compute on gcp").And.Contain("storage on gcp").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl)
             .And.Contain("gs://jobs-bucket/team/job-sky-ps-");
         _world.Gcp.Server.Requests.Should().BeEmpty();
@@ -111,10 +113,10 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     public void A_rerun_uploads_nothing_new()
     {
         var task = _world.WriteTask();
-        Run(new SubmitSkyJobCommand { Path = task }).Errors.Should().BeEmpty();
+        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Should().BeEmpty();
         var uploads = _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal));
 
-        var again = Run(new SubmitSkyJobCommand { Path = task });
+        var again = Run(new SubmitSkyJobCommand { Path = [task] });
 
         again.Errors.Should().BeEmpty();
         _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Should().Be(uploads);
@@ -130,7 +132,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.Gcp.Temp.WriteFile("big.yaml", "file_mounts:\n  /big.bin: ./big.bin\nresources:\n  infra: gcp\nrun: ls /big.bin\n");
         _world.Gcp.Server.DropUploadConnectionAfter(3 * 1024 * 1024);
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
 
         sink.Errors.Should().BeEmpty(string.Join("; ", sink.Errors.Select(e => e.Exception.Message)));
         var stored = _world.Gcp.Server.Objects(JobWorld.Bucket).Single(o => o.Name.EndsWith("big.bin", StringComparison.Ordinal));
@@ -146,7 +148,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         _world.Gcp.Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2");
         _world.Gcp.Server.InjectFault("/upload/", Fault.Status(500), times: 100);
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
 
         var error = sink.Errors.Should().ContainSingle().Subject;
         error.ErrorId.Should().Be("StagingFailed");
@@ -160,7 +162,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Gcp.Set("SKYPILOT_API_SERVER_ENDPOINT", "http://127.0.0.1:1");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
 
         var error = sink.Errors.Should().ContainSingle().Subject;
         error.ErrorId.Should().Be("ApiServerUnreachable");
@@ -173,11 +175,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.WriteTask();
         _world.Api.AuthMode = FakeSkyAuthMode.NeedsAuth;
-        Run(new SubmitSkyJobCommand { Path = task }).Errors.Single().ErrorId.Should().Be("ApiServerNeedsAuth");
+        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single().ErrorId.Should().Be("ApiServerNeedsAuth");
 
         _world.Api.AuthMode = FakeSkyAuthMode.None;
         _world.Api.MinimumClientApiVersion = SkyApiProtocol.ApiVersion + 1;
-        Run(new SubmitSkyJobCommand { Path = task }).Errors.Single().ErrorId.Should().Be("ApiVersionMismatch");
+        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single().ErrorId.Should().Be("ApiVersionMismatch");
         _world.Api.Launches.Should().BeEmpty();
     }
 
@@ -187,7 +189,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.FailNextLaunch("InvalidSkyPilotConfigError", "jobs.controller resources are invalid");
 
-        var error = Run(new SubmitSkyJobCommand { Path = task }).Errors.Single();
+        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
 
         error.ErrorId.Should().Be("RequestFailed");
         error.Exception.Message.Should().Be("InvalidSkyPilotConfigError: jobs.controller resources are invalid");
@@ -199,7 +201,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.ScriptNextJob("PENDING", "STARTING", FakeSkyJobStep.Fail("FAILED_PRECHECKS", "Storage 'store: gcs' specified, but GCP access is disabled"));
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task, WaitRequested = true });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task], WaitRequested = true });
 
         var job = (ManagedJob)sink.Output.Single();
         job.Status.Should().Be("FAILED_PRECHECKS");
@@ -215,7 +217,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.ScriptNextJob("PENDING", "RUNNING", "SUCCEEDED");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task, WaitRequested = true });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task], WaitRequested = true });
 
         sink.Errors.Should().BeEmpty();
         ((ManagedJob)sink.Output.Single()).Status.Should().Be("SUCCEEDED");
@@ -229,7 +231,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.Gcp.Temp.WriteFile("bad.yaml", yaml);
 
-        var error = Run(new SubmitSkyJobCommand { Path = task }).Errors.Single();
+        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
 
         error.ErrorId.Should().Be(id);
         error.Category.Should().Be(ErrorCategory.ParserError);
@@ -244,7 +246,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         _world.Gcp.Server.CreateBucket("locked-bucket", "someone-elses-project");
         _world.Gcp.Temp.WriteFile(Path.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://locked-bucket\n");
 
-        var error = Run(new SubmitSkyJobCommand { Path = task }).Errors.Single();
+        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
 
         error.ErrorId.Should().Be("PrecheckFailed");
         error.Exception.Message.Should().Contain("gs://locked-bucket").And.Contain("storage.objects.create");
@@ -258,7 +260,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Gcp.Temp.WriteFile(Path.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://fresh-bucket\n");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = task });
+        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
 
         sink.Errors.Should().BeEmpty(string.Join("; ", sink.Errors.Select(e => e.Exception.Message)));
         _world.Gcp.Server.Objects("fresh-bucket").Should().HaveCount(4);
@@ -271,7 +273,7 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         File.WriteAllBytes(_world.Gcp.Temp.Combine("big.bin"), data);
         var task = _world.Gcp.Temp.WriteFile("big.yaml", "file_mounts:\n  /big.bin: ./big.bin\nresources:\n  infra: gcp\nrun: ls\n");
         _world.Gcp.Server.InjectFault("/upload/", Fault.Slow(TimeSpan.FromSeconds(30)), times: 10);
-        var command = new SubmitSkyJobCommand { Path = task };
+        var command = new SubmitSkyJobCommand { Path = [task] };
         var sink = new RecordingSink();
         Exception? thrown = null;
         var stopwatch = new Stopwatch();

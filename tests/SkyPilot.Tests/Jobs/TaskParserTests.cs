@@ -138,9 +138,27 @@ public sealed class TaskParserTests : IDisposable
         error.Line.Should().Be(3);
     }
 
+    [Fact]
+    public void Fields_the_server_accepts_pass_through_and_unknown_ones_carry_a_did_you_mean()
+    {
+        var task = Parse("run: echo\npool: gpu-pool\nmanaged_secrets: [HF]\nvolume_mounts: []\napi_server_access: true\nfile_mounts_mapping: {}\ninputs: {}\noutputs: {}\n_metadata: {}\nrunn: echo\n").Tasks.Single();
+
+        task.UnknownFields.Should().ContainSingle().Which.Should().Be(new UnknownTaskField("runn", 10, "run"));
+        SkyPilot.Core.Jobs.TaskRewriter.ToServerYaml(Parse("run: echo\npool: gpu-pool\n"), null).Should().Contain("pool: gpu-pool");
+    }
+
+    [Fact]
+    public void A_git_workdir_is_named_not_silently_dropped_and_nothing_is_staged_for_it()
+    {
+        var file = Parse("workdir:\n  url: https://github.com/org/repo.git\n  ref: main\nrun: echo\n");
+
+        file.Tasks.Single().GitWorkdir.Should().Be("https://github.com/org/repo.git@main");
+        file.Tasks.Single().Workdir.Should().BeNull();
+        SkyPilot.Core.Jobs.TaskRewriter.ToServerYaml(file, null).Should().Contain("url: https://github.com/org/repo.git");
+    }
+
     [Theory]
     [InlineData("name: x\n", "run", "nothing to execute")]
-    [InlineData("runn: echo\nrun: echo\n", "runn", "is not a task field")]
     [InlineData("num_nodes: zero\nrun: echo\n", "num_nodes", "whole number")]
     [InlineData("resources: gcp\nrun: echo\n", "resources", "mapping")]
     [InlineData("run: echo\nfile_mounts:\n  /x:\n    mode: COPY\n", "file_mounts./x", "needs 'name' or 'source'")]

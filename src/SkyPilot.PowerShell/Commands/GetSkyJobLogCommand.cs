@@ -1,0 +1,106 @@
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Config;
+using SkyPilot.Core.Http;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>Writes a managed job's log lines as they arrive (sky jobs logs); a failed job ends in a JobFailed error.</summary>
+    [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId")]
+    [OutputType(typeof(string))]
+    public sealed class GetSkyJobLogCommand : SkyCmdlet
+    {
+        /// <summary>The job; binds from Get-SkyJob and Submit-SkyJob output.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
+        [ArgumentCompleter(typeof(JobIdCompleter))]
+        public long JobId { get; set; }
+
+        /// <summary>The job's name (the newest job of that name).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Name")]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>Keep writing lines until the job ends (Ctrl+C stops following; the job keeps running).</summary>
+        [Parameter]
+        public SwitchParameter Follow
+        {
+            get => FollowRequested;
+            set => FollowRequested = value.IsPresent;
+        }
+
+        internal bool FollowRequested { get; set; }
+
+        /// <summary>Only the last lines.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? Tail { get; set; }
+
+        /// <summary>The jobs controller's log for the job instead of the job's own.</summary>
+        [Parameter]
+        public SwitchParameter Controller
+        {
+            get => ControllerRequested;
+            set => ControllerRequested = value.IsPresent;
+        }
+
+        internal bool ControllerRequested { get; set; }
+
+        /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Endpoint { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            var target = Name ?? (object)JobId;
+            try
+            {
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = FollowRequested, Tail = Tail, Controller = ControllerRequested };
+                var keepAnsi = RendersVirtualTerminal();
+                var exit = RunStreaming(sink, (emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
+                Report(sink, exit, target);
+            }
+            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            {
+                sink.WriteError(error);
+            }
+        }
+
+        private static void Report(ICmdletSink sink, int? exit, object target)
+        {
+            switch (exit)
+            {
+                case JobLogQuery.Failed:
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " failed."), "JobFailed", ErrorCategory.InvalidResult, target, "See why with Get-SkyJob; the controller's log: Get-SkyJobLog -Controller."));
+                    break;
+                case JobLogQuery.NotFound:
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " was not found."), "JobNotFound", ErrorCategory.ObjectNotFound, target, "List your jobs with Get-SkyJob."));
+                    break;
+                case JobLogQuery.NotFinished:
+                    sink.WriteWarning("Managed job " + target + " has not finished; follow it with -Follow.");
+                    break;
+                case JobLogQuery.Cancelled:
+                    sink.WriteWarning("Managed job " + target + " was cancelled.");
+                    break;
+            }
+        }
+
+        /// <summary>ANSI colours are kept only for a host that renders them.</summary>
+        private bool RendersVirtualTerminal()
+        {
+            try
+            {
+                return Host?.UI?.SupportsVirtualTerminal == true && !System.Console.IsOutputRedirected;
+            }
+            catch (System.Exception)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using SkyPilot.Core;
+using SkyPilot.Core.Api;
+using SkyPilot.Core.Config;
+using SkyPilot.Core.Http;
+using SkyPilot.Core.Jobs;
+using SkyPilot.PowerShell.Infrastructure;
+
+namespace SkyPilot.PowerShell.Commands
+{
+    /// <summary>Waits until managed jobs end (every task of a pipeline) and emits them in their final state.</summary>
+    [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId")]
+    [OutputType(typeof(ManagedJob))]
+    public sealed class WaitSkyJobCommand : SkyCmdlet
+    {
+        /// <summary>The jobs; binds from Get-SkyJob and Submit-SkyJob output.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
+        [ArgumentCompleter(typeof(JobIdCompleter))]
+        public long[] JobId { get; set; } = new long[0];
+
+        /// <summary>The newest job of this name.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Name")]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>Seconds to wait at most; the job keeps running after a timeout.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? Timeout { get; set; }
+
+        /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Endpoint { get; set; }
+
+        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        {
+            var environment = SkyEnvironment.FromProcess();
+            object? target = Name ?? (object)JobId;
+            try
+            {
+                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var ids = Name is null
+                    ? JobId
+                    : Run(sink, ct => api.QueueAsync(new ManagedJobQuery(), ct), cancellationToken).Where(j => j.Name == Name).Select(j => j.JobId).OrderByDescending(id => id).Take(1).ToArray();
+                if (ids.Length == 0)
+                {
+                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job is named '" + Name + "'."), "JobNotFound", ErrorCategory.ObjectNotFound, Name, "List your jobs with Get-SkyJob."));
+                    return;
+                }
+
+                var waiter = new ManagedJobWaiter(api, environment, Log);
+                foreach (var id in ids)
+                {
+                    target = id;
+                    var job = new ManagedJob { JobId = id, Endpoint = api.Endpoint.ToString() };
+                    var final = Run(sink, ct => waiter.WaitAsync(job, Timeout is int s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null, new JobProgress(Log), ct), cancellationToken);
+                    sink.WriteObject(final);
+                    if (JobErrors.Ended(final) is SkyErrorInfo failed)
+                    {
+                        sink.WriteError(failed);
+                    }
+                }
+            }
+            catch (Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            {
+                sink.WriteError(error);
+            }
+        }
+    }
+}
