@@ -281,7 +281,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
         }
     }
 
-    [Fact(Skip = "issue 11: the CacheEntry table's identity script block writes the identity twice (a stray '$t;' in SkyPilot.PowerShell.Format.ps1xml, still on main), shown as '{id, id}'")]
+    [Fact]
     public void The_cache_view_shows_each_identity_once()
     {
         using var env = world.UseGcp();
