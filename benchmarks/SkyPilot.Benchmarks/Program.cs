@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- check      (loopback round trips, against gcloud)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- staging    (uploads, against gcloud storage cp)
+//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- aws        (cold AWS check against moto, against aws sts get-caller-identity)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- engine     (import and first call through the real pwsh)
 using BenchmarkDotNet.Running;
 using SkyPilot.Benchmarks;
@@ -18,11 +19,14 @@ switch (mode)
     case "engine":
         await EngineBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
+    case "aws":
+        await AwsCheckBenchmark.RunAsync(args.Skip(1).ToArray());
+        break;
     case "check":
         await CheckBenchmark.RunAsync(args.Skip(1).ToArray());
         break;
     default:
-        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check|staging|engine");
+        Console.Error.WriteLine("usage: SkyPilot.Benchmarks micro|check|aws|staging|engine");
         return 2;
 }
 

@@ -9,7 +9,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Writes a managed job's log lines as they arrive (sky jobs logs); a failed job ends in a JobFailed error.</summary>
-    [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId")]
+    [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.GetSkyJobLog)]
     [OutputType(typeof(string))]
     public sealed class GetSkyJobLogCommand : SkyCmdlet
     {

@@ -12,7 +12,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Waits until managed jobs end (every task of a pipeline) and emits them in their final state.</summary>
-    [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId")]
+    [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.WaitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class WaitSkyJobCommand : SkyCmdlet
     {
