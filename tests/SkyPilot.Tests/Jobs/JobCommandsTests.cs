@@ -168,16 +168,3 @@ public sealed class JobCommandsTests : IAsyncLifetime
         sink.Output.Should().BeEmpty();
     }
 }
-
-public sealed class JobStatusNamesTests
-{
-    [Fact]
-    public void Get_SkyJob_Status_accepts_exactly_SkyPilots_status_names()
-    {
-        var validateSet = typeof(SkyPilot.PowerShell.Commands.GetSkyJobCommand).GetProperty("Status")!.GetCustomAttributesData()
-            .Single(a => a.AttributeType == typeof(ValidateSetAttribute));
-        var values = ((IEnumerable<CustomAttributeTypedArgument>)validateSet.ConstructorArguments[0].Value!).Select(v => (string)v.Value!);
-
-        values.Should().Equal(ManagedJobStatus.All);
-    }
-}
