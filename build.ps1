@@ -26,6 +26,14 @@ function Invoke-Native([string] $Command, [string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+# This PowerShell again, for a child process: pwsh itself, or `dotnet <PSHOME>/pwsh.dll` under the local tool
+# (`dotnet pwsh`), where this process is the dotnet host.
+function Get-PwshCommand {
+    $self = (Get-Process -Id $PID).Path
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($self)
+}
+
 # Pester comes from NuGet (the version pinned by the PackageDownload in the runspace test project), never from the
 # PowerShell Gallery, which locked-down agents cannot reach. It runs in a child process of this same PowerShell, so a
 # loaded module dll never blocks the next build.
@@ -39,7 +47,8 @@ function Invoke-PesterSuite {
     if (-not (Test-Path $pester)) { throw "Pester $version is not in $packages (restore the solution first: dotnet restore)" }
     $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSScriptRoot/tests'; " +
         "`$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
-    & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command $script | Out-Host
+    $shell = @(Get-PwshCommand)
+    & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
     return $LASTEXITCODE -eq 0
 }
 

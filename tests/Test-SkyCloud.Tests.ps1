@@ -49,11 +49,19 @@ Describe 'Test-SkyCloud' {
         $result.Storage.Allowed | Should -BeTrue
     }
 
-    It 'formats as a table that reads like sky check' {
+    It 'formats as an 80-column table with the compute and storage status, the cache and the identity' {
         $env:GOOGLE_APPLICATION_CREDENTIALS = $script:world.keys.full
-        $text = Test-SkyCloud gcp | Out-String
-        $text | Should -Match 'GCP'
-        $text | Should -Match 'enabled \[compute, storage\]'
+        $text = Test-SkyCloud gcp | Out-String -Width 80
+        $text | Should -Match 'GCP\s+Allowed\s+Allowed\s+(yes|no)\s+\S+@'
+        $text | Should -Match 'project_id='
+        $text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+    }
+
+    It 'answers a CI step in one line with -Quiet' {
+        $env:GOOGLE_APPLICATION_CREDENTIALS = $script:world.keys.full
+        Test-SkyCloud gcp -Capability Compute -Quiet | Should -BeExactly $true
+        $env:GOOGLE_APPLICATION_CREDENTIALS = $script:world.keys.storageOnly
+        Test-SkyCloud gcp -Capability Compute -Quiet | Should -BeExactly $false
     }
 }
 

@@ -345,18 +345,16 @@ namespace SkyPilot.Core.Api
                 requestId = SkyApiProtocol.RequestIdHeaders.Select(h => response.Headers.TryGetValues(h, out var v) ? v.FirstOrDefault() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));
                 using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
                 using (cancellationToken.Register(() => stream.Dispose()))
-                using (var reader = new System.IO.StreamReader(stream, Encoding.UTF8))
                 {
                     try
                     {
-                        string? line;
-                        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                        await ReadLinesAsync(stream, line =>
                         {
                             if (!line.StartsWith("<sky-payload>", StringComparison.Ordinal))
                             {
                                 onLine(line);
                             }
-                        }
+                        }, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception) when (cancellationToken.IsCancellationRequested)
                     {
@@ -372,6 +370,37 @@ namespace SkyPilot.Core.Api
 
             var result = await GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
             return SkyApiReplies.Int(result.ReturnValue);
+        }
+
+        /// <summary>Splits a UTF-8 stream into lines as bytes arrive; each read honours the token, so Ctrl+C ends it at once.</summary>
+        private static async Task ReadLinesAsync(System.IO.Stream stream, Action<string> onLine, CancellationToken cancellationToken)
+        {
+            var decoder = Encoding.UTF8.GetDecoder();
+            var buffer = new byte[8192];
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+            var line = new StringBuilder();
+            int read;
+            while ((read = await stream.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var count = decoder.GetChars(buffer, 0, read, chars, 0);
+                for (var i = 0; i < count; i++)
+                {
+                    if (chars[i] == '\n')
+                    {
+                        onLine(line.ToString().TrimEnd('\r'));
+                        line.Clear();
+                    }
+                    else
+                    {
+                        line.Append(chars[i]);
+                    }
+                }
+            }
+
+            if (line.Length > 0)
+            {
+                onLine(line.ToString().TrimEnd('\r'));
+            }
         }
 
         /// <summary>A finished request's whole log (<c>/api/stream</c>, plain, not following).</summary>

@@ -9,7 +9,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Shows the SkyPilot API server this module talks to and whether it supports it (sky api info).</summary>
-    [Cmdlet(VerbsCommon.Get, "SkyApiServer")]
+    [Cmdlet(VerbsCommon.Get, "SkyApiServer", HelpUri = HelpLinks.GetSkyApiServer)]
     [OutputType(typeof(SkyApiServerInfo))]
     public sealed class GetSkyApiServerCommand : SkyCmdlet
     {

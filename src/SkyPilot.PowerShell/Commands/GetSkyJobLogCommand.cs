@@ -9,7 +9,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Writes a managed job's log lines as they arrive (sky jobs logs); a failed job ends in a JobFailed error.</summary>
-    [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId")]
+    [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.GetSkyJobLog)]
     [OutputType(typeof(string))]
     public sealed class GetSkyJobLogCommand : SkyCmdlet
     {
@@ -36,7 +36,7 @@ namespace SkyPilot.PowerShell.Commands
         /// <summary>Only the last lines.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
-        public int? Tail { get; set; }
+        public int Tail { get; set; }
 
         /// <summary>The jobs controller's log for the job instead of the job's own.</summary>
         [Parameter]
@@ -60,7 +60,7 @@ namespace SkyPilot.PowerShell.Commands
             try
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
-                var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = FollowRequested, Tail = Tail, Controller = ControllerRequested };
+                var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = FollowRequested, Tail = Tail > 0 ? Tail : (int?)null, Controller = ControllerRequested };
                 var keepAnsi = RendersVirtualTerminal();
                 var exit = RunStreaming(sink, (emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
                 Report(sink, exit, target);

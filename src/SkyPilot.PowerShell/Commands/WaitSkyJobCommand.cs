@@ -12,7 +12,7 @@ using SkyPilot.PowerShell.Infrastructure;
 namespace SkyPilot.PowerShell.Commands
 {
     /// <summary>Waits until managed jobs end (every task of a pipeline) and emits them in their final state.</summary>
-    [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId")]
+    [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.WaitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class WaitSkyJobCommand : SkyCmdlet
     {
@@ -29,7 +29,7 @@ namespace SkyPilot.PowerShell.Commands
         /// <summary>Seconds to wait at most; the job keeps running after a timeout.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
-        public int? Timeout { get; set; }
+        public int Timeout { get; set; }
 
         /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -57,7 +57,7 @@ namespace SkyPilot.PowerShell.Commands
                 {
                     target = id;
                     var job = new ManagedJob { JobId = id, Endpoint = api.Endpoint.ToString() };
-                    var final = Run(sink, ct => waiter.WaitAsync(job, Timeout is int s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null, new JobProgress(Log), ct), cancellationToken);
+                    var final = Run(sink, ct => waiter.WaitAsync(job, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, new JobProgress(Log), ct), cancellationToken);
                     sink.WriteObject(final);
                     if (JobErrors.Ended(final) is SkyErrorInfo failed)
                     {

@@ -18,5 +18,8 @@ namespace SkyPilot.PowerShell.Infrastructure
         public const string SubmitSkyJob = Help + "Submit-SkyJob.md";
         public const string GetSkyJob = Help + "Get-SkyJob.md";
         public const string StopSkyJob = Help + "Stop-SkyJob.md";
+        public const string WaitSkyJob = Help + "Wait-SkyJob.md";
+        public const string GetSkyJobLog = Help + "Get-SkyJobLog.md";
+        public const string GetSkyApiServer = Help + "Get-SkyApiServer.md";
     }
 }

@@ -13,6 +13,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     public static readonly string[] Cmdlets =
     [
         "Clear-SkyCache", "Get-SkyCache", "Get-SkyCloudIdentity", "Get-SkyJob", "Stop-SkyJob", "Submit-SkyJob", "Test-SkyCloud", "Update-SkyNebiusCredential",
+        "Get-SkyJobLog", "Wait-SkyJob", "Get-SkyApiServer",
     ];
 
     public static readonly string[] CloudCmdlets = ["Test-SkyCloud", "Get-SkyCloudIdentity", "Get-SkyCache", "Clear-SkyCache"];
@@ -55,6 +56,9 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Wait]")]
     [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
     [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
+    [InlineData("Get-SkyJobLog", "*JobId[JobId!,Follow,Tail,Controller,Endpoint] Name[Name!,Follow,Tail,Controller,Endpoint]")]
+    [InlineData("Wait-SkyJob", "*JobId[JobId!,Timeout,Endpoint] Name[Name!,Timeout,Endpoint]")]
+    [InlineData("Get-SkyApiServer", "__AllParameterSets[Endpoint]")]
     public void Parameter_sets_are_as_documented(string cmdlet, string expected)
     {
         // name[parameters], '*' marks the default of several sets, '!' a mandatory parameter; common parameters left out.
@@ -79,11 +83,13 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Update-SkyNebiusCredential/Refresh", "Update-SkyNebiusCredential")]
     [InlineData("Update-SkyNebiusCredential/Set", "Update-SkyNebiusCredential -Token $args[0] -TenantId tenant-e00test0001 -Force -WhatIf")]
     [InlineData("Update-SkyNebiusCredential/FromCli", "Update-SkyNebiusCredential -FromCli -TenantId tenant-e00test0001 -Force -WhatIf")]
-    [InlineData("Submit-SkyJob", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
+    [InlineData("Submit-SkyJob/Path", "Set-Location (Split-Path $args[1]); Submit-SkyJob -Path $args[1] -Name surface -WhatIf")]
+    [InlineData("Submit-SkyJob/LiteralPath", "Set-Location (Split-Path $args[1]); Submit-SkyJob -LiteralPath $args[1] -Name surface -WhatIf")]
     [InlineData("Get-SkyJob", "Get-SkyJob -AllUsers -SkipFinished -Refresh")]
     [InlineData("Stop-SkyJob/JobId", "Stop-SkyJob -JobId 424242 -WhatIf")]
     [InlineData("Stop-SkyJob/Name", "Set-Location (Split-Path $args[1]); $null = Submit-SkyJob -Path $args[1] -Name stop-by-name; Stop-SkyJob -Name stop-by-* -WhatIf")]
     [InlineData("Stop-SkyJob/All", "Stop-SkyJob -All -WhatIf")]
+    [InlineData("Get-SkyApiServer", "Get-SkyApiServer")]
     public async Task Every_parameter_set_binds_and_runs(string set, string script)
     {
         var (env, arguments) = await UseEverythingAsync();

@@ -20,6 +20,9 @@ public sealed class CommonParameterTests(EngineWorld world, SharedSession sessio
     [InlineData("Get-SkyCloudIdentity", false)]
     [InlineData("Get-SkyCache", false)]
     [InlineData("Get-SkyJob", false)]
+    [InlineData("Get-SkyJobLog", false)]
+    [InlineData("Wait-SkyJob", false)]
+    [InlineData("Get-SkyApiServer", false)]
     public void WhatIf_and_Confirm_exist_exactly_on_the_cmdlets_that_change_state(string cmdlet, bool changesState)
     {
         var parameters = session.Run("(Get-Command $args[0]).Parameters.Keys", cmdlet).ShouldSucceed().Output.Select(o => o.ToString()).ToList();

@@ -86,13 +86,13 @@ public sealed class JobCmdletUsabilityTests(EngineWorld world) : IDisposable
     [Fact]
     public void A_bad_endpoint_and_a_bad_bucket_are_InvalidArgument_with_target_and_fix()
     {
-        using var env = world.UseGcp(("SKYPILOT_CONFIG", world.Gcp.Temp.WriteFile(Path.Combine("configs", "s3.yaml"), "jobs:\n  bucket: s3://x\n")));
+        using var env = world.UseGcp(("SKYPILOT_CONFIG", world.Gcp.Temp.WriteFile(Path.Combine("configs", "s3.yaml"), "jobs:\n  bucket: ftp://x\n")));
         world.Jobs.WriteTask();
 
         var endpoint = InProject("Get-SkyJob -Endpoint 'not a url'");
         var bucket = InProject("Submit-SkyJob ./task.yaml");
 
-        foreach (var (result, target) in new[] { (endpoint, "not a url"), (bucket, "s3://x") })
+        foreach (var (result, target) in new[] { (endpoint, "not a url"), (bucket, "ftp://x") })
         {
             var error = result.AllErrors.Should().ContainSingle().Subject;
             error.FullyQualifiedErrorId.Should().StartWith("InvalidArgument,");

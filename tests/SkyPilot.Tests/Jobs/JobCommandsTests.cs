@@ -77,7 +77,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
         var running = Run(new GetSkyJobCommand { Status = ["RUNNING"] }).Output.Cast<ManagedJob>().ToList();
 
         var whatIf = Run(new StopSkyJobCommand { JobId = running.Select(j => j.JobId).ToArray() }, approve: false);
-        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 3", "managed job 1");
+        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 3 (adhoc, RUNNING)", "managed job 1 (nightly-1, RUNNING)");
         _api.CountRequests("/jobs/cancel").Should().Be(0);
 
         var stop = new StopSkyJobCommand { PassThruRequested = true };
@@ -107,7 +107,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
         missing.ErrorId.Should().Be("JobNotFound");
         missing.Category.Should().Be(ErrorCategory.ObjectNotFound);
         missing.Target.Should().Be(99L);
-        sink.Warnings.Should().ContainSingle(w => w.Contains("job 2 had already ended (SUCCEEDED)"));
+        sink.Warnings.Should().ContainSingle(w => w.Contains("already ended (SUCCEEDED)"));
         sink.Verbose.Should().Contain(v => v.Contains("job 1") && v.Contains("scheduled to be cancelled"));
         _api.GetJob(1)!.Status.Should().Be("CANCELLING");
     }
@@ -115,10 +115,7 @@ public sealed class JobCommandsTests : IAsyncLifetime
     [Fact]
     public void Stop_SkyJob_Name_and_All_select_unfinished_jobs_and_ask_about_each()
     {
-        var whatIf = Run(new StopSkyJobCommand { Name = ["nightly-*"] }, approve: false);
-        whatIf.ShouldProcessCalls.Select(c => c.Target).Should().Equal("managed job 1 (nightly-1, RUNNING)");
-        _api.CountRequests("/jobs/cancel").Should().Be(0);
-
+        // -Name matches with PowerShell's WildcardPattern: tested through the engine (CmdletSurfaceTests).
         var all = Run(new StopSkyJobCommand { AllRequested = true });
         all.ShouldProcessCalls.Select(c => c.Target).Should().BeEquivalentTo("managed job 1 (nightly-1, RUNNING)", "managed job 3 (adhoc, RUNNING)");
         all.Errors.Should().BeEmpty();

@@ -1,0 +1,121 @@
+using System.Text;
+using SkyPilot.PowerShell.Tests.Support;
+using SkyPilot.TestKit;
+
+namespace SkyPilot.PowerShell.Tests.Cmdlets;
+
+/// <summary>Issue 12 through the real engine: logs, waiting, cancel outcomes and the server's description.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class JobCmdletTests(EngineWorld world) : IDisposable
+{
+    private readonly PowerShellSession _session = new();
+
+    public void Dispose() => _session.Dispose();
+
+    private FakeSkyPilotApiServer Api => world.Jobs.Api;
+
+    /// <summary>Launches a job straight on the fake (as another client would) and returns its id.</summary>
+    private async Task<int> LaunchAsync(string name, string yaml, params FakeSkyJobStep[] script)
+    {
+        Api.ScriptNextJob(script);
+        using var http = new HttpClient();
+        var body = System.Text.Json.JsonSerializer.Serialize(new { task = yaml, name });
+        var accepted = await http.PostAsync(Api.BaseUrl + "/jobs/launch", new StringContent(body, Encoding.UTF8, "application/json"));
+        var id = accepted.Headers.GetValues(FakeSkyPilotApiServer.RequestIdHeader).Single();
+        await http.GetAsync(Api.BaseUrl + "/api/get?request_id=" + id);
+        return Api.Launches.Single(l => l.RequestId == id).JobId!.Value;
+    }
+
+    [Fact]
+    public async Task Get_SkyJobLog_Follow_streams_a_running_jobs_lines_and_stops_on_ctrl_c_within_a_second()
+    {
+        using var env = world.UseGcp();
+        var id = await LaunchAsync("follow", "run: train\n", FakeSkyJobStatus.Running);
+        Api.AppendJobLog(id, "\u001b[32mepoch 1\u001b[0m", "epoch 2");
+        var logRequests = Api.CountRequests("/jobs/logs");
+
+        var (result, took) = _session.RunAndStop("Get-SkyJobLog -JobId " + id + " -Follow", () => { if (Api.CountRequests("/jobs/logs") <= logRequests) { return false; } Thread.Sleep(400); return true; }, TimeSpan.FromSeconds(10));
+
+        took.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        result.Output.Select(o => o.ToString()).Should().Contain(["epoch 1", "epoch 2"], "lines come as they arrive, ANSI removed for a host that does not render it");
+        result.Output.Should().NotContain(o => o.ToString()!.Contains("sky-payload"));
+    }
+
+    [Fact]
+    public async Task Get_SkyJobLog_of_a_failed_job_writes_the_lines_then_a_JobFailed_error()
+    {
+        using var env = world.UseGcp();
+        var id = await LaunchAsync("fails", "run: exit 1\n", FakeSkyJobStep.Fail(FakeSkyJobStatus.Failed, "exit code 1"));
+        Api.AppendJobLog(id, "starting", "boom");
+
+        var result = _session.Run("Get-SkyJob -JobId $args[0] | Get-SkyJobLog", id);
+
+        result.Output.Select(o => o.ToString()).Should().Equal("starting", "boom");
+        result.Errors.Should().ContainSingle().Which.FullyQualifiedErrorId.Should().StartWith("JobFailed,");
+        _session.Run("Get-SkyJobLog -JobId 987654").Errors.Single().CategoryInfo.Category.Should().Be(System.Management.Automation.ErrorCategory.ObjectNotFound);
+    }
+
+    [Fact]
+    public async Task Wait_SkyJob_returns_the_final_state_of_the_whole_pipeline()
+    {
+        using var env = world.UseGcp(("SKYPILOT_PS_JOB_POLL_SECONDS", "0.05"));
+        var id = await LaunchAsync("pipe", "name: pipe\n---\nname: a\nrun: echo a\n---\nname: b\nrun: echo b\n",
+            FakeSkyJobStatus.Pending, FakeSkyJobStatus.Running, FakeSkyJobStatus.Running, FakeSkyJobStatus.Succeeded);
+
+        var result = _session.Run("Wait-SkyJob -JobId $args[0]", id).ShouldSucceed();
+
+        var job = result.Output.Should().ContainSingle().Subject;
+        ((string)job.Properties["Status"].Value).Should().Be("SUCCEEDED");
+        ((int)job.Properties["TaskCount"].Value).Should().Be(2);
+        ((int)job.Properties["TaskId"].Value).Should().Be(1, "the last task, not the first one that succeeded early");
+    }
+
+    [Fact]
+    public async Task Wait_SkyJob_writes_the_failed_job_and_a_JobFailed_error_and_a_timeout_says_it_is_still_running()
+    {
+        using var env = world.UseGcp(("SKYPILOT_PS_JOB_POLL_SECONDS", "0.05"));
+        var failed = await LaunchAsync("wf", "run: x\n", FakeSkyJobStatus.Running, FakeSkyJobStep.Fail(FakeSkyJobStatus.FailedSetup, "setup \u001b[31mfailed\u001b[0m"));
+        var running = await LaunchAsync("wr", "run: x\n", FakeSkyJobStatus.Running);
+
+        var result = _session.Run("Wait-SkyJob -JobId $args[0]", failed);
+        result.Output.Should().ContainSingle();
+        var error = result.Errors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().StartWith("JobFailed,");
+        error.Exception.Message.Should().Contain("FAILED_SETUP: setup failed");
+
+        var timedOut = _session.Run("Wait-SkyJob -JobId $args[0] -Timeout 1", running);
+        timedOut.Errors.Single().FullyQualifiedErrorId.Should().StartWith("JobWaitTimeout,");
+        timedOut.Errors.Single().Exception.Message.Should().Contain("still RUNNING");
+    }
+
+    [Fact]
+    public async Task Stop_SkyJob_reports_a_missing_job_as_ObjectNotFound_and_an_ended_one_as_a_warning()
+    {
+        using var env = world.UseGcp();
+        var ended = await LaunchAsync("done", "run: x\n", FakeSkyJobStatus.Succeeded);
+        await LaunchAsync("ensure-queue", "run: x\n", FakeSkyJobStatus.Succeeded);
+        _session.Run("Get-SkyJob").ShouldSucceed();
+
+        var result = _session.Run("Stop-SkyJob -JobId $args[0], 876543 -Confirm:$false", ended);
+
+        result.Errors.Should().ContainSingle().Which.CategoryInfo.Category.Should().Be(System.Management.Automation.ErrorCategory.ObjectNotFound);
+        result.Warnings.Should().ContainSingle(w => w.Contains("had already ended (SUCCEEDED)"));
+    }
+
+    [Fact]
+    public void Get_SkyApiServer_describes_the_server_without_credentials()
+    {
+        var token = "sky_" + Guid.NewGuid().ToString("N");
+        using var env = world.UseGcp(("SKYPILOT_SERVICE_ACCOUNT_TOKEN", token));
+
+        var result = _session.Run("Get-SkyApiServer").ShouldSucceed();
+
+        var info = result.Output.Single();
+        ((int?)info.Properties["ApiVersion"].Value).Should().Be(52);
+        ((bool)info.Properties["Supported"].Value).Should().BeTrue();
+        ((bool)info.Properties["IsRemote"].Value).Should().BeFalse("the jobs world marks its fake local");
+        ((string)info.Properties["Auth"].Value).Should().Be("service-account token");
+        info.Properties["User"].Value.Should().BeNull();
+        result.AllText().Should().NotContain(token);
+    }
+}
