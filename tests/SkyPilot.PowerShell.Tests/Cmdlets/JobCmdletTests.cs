@@ -99,7 +99,7 @@ public sealed class JobCmdletTests(EngineWorld world) : IDisposable
         var result = _session.Run("Stop-SkyJob -JobId $args[0], 876543 -Confirm:$false", ended);
 
         result.Errors.Should().ContainSingle().Which.CategoryInfo.Category.Should().Be(System.Management.Automation.ErrorCategory.ObjectNotFound);
-        result.Warnings.Should().ContainSingle(w => w.Contains("had already ended (SUCCEEDED)"));
+        result.Warnings.Should().ContainSingle(w => w.Contains("already ended (SUCCEEDED)"));
     }
 
     [Fact]
