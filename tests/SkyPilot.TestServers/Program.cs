@@ -57,6 +57,8 @@ var description = new JsonObject
         ["NEBIUS_ENDPOINT"] = nebius.Endpoint,
         ["SKYPILOT_PS_CACHE_DIR"] = root.Combine("cache"),
         ["SKYPILOT_API_SERVER_ENDPOINT"] = skyApi.BaseUrl,
+        // The loopback fake stands for SkyPilot's local server, which acts with the user's own credentials.
+        ["SKYPILOT_PS_API_SERVER_LOCATION"] = "local",
         ["SKYPILOT_PS_JOB_POLL_SECONDS"] = "0.2",
     },
 };
