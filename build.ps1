@@ -68,7 +68,7 @@ switch ($Task) {
         }
     }
     'Package' {
-        # The module folder as a .nupkg for Publish-PSResource -NupkgPath / Install-PSResource (PowerShellGet v3).
+        # The module folder as a .nupkg, for Publish-PSResource -NupkgPath to a feed (PowerShellGet v3).
         $packages = Join-Path $PSScriptRoot 'out/packages'
         Invoke-Native dotnet @('pack', 'build/package/SkyPilot.PowerShell.Package.csproj', '-c', $Configuration, '-o', $packages)
         Get-ChildItem $packages -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
