@@ -30,7 +30,7 @@ namespace SkyPilot.Core.Api
     }
 
     /// <summary>A failure talking to the SkyPilot API server, with what kind it is and what to do about it.</summary>
-    public sealed class SkyApiException : Exception
+    public sealed class SkyApiException : SkyException
     {
         public SkyApiException(SkyApiFailure failure, string message, string hint, string? errorType = null, Exception? inner = null, int? httpStatus = null, string? requestId = null)
             : base(message, inner)
@@ -44,7 +44,42 @@ namespace SkyPilot.Core.Api
 
         public SkyApiFailure Failure { get; }
 
-        public string Hint { get; }
+        public override string Hint { get; }
+
+        public override string ErrorId
+        {
+            get
+            {
+                switch (Failure)
+                {
+                    case SkyApiFailure.Unreachable: return "ApiServerUnreachable";
+                    case SkyApiFailure.NeedsAuth: return "ApiServerNeedsAuth";
+                    case SkyApiFailure.VersionMismatch: return "ApiVersionMismatch";
+                    case SkyApiFailure.RequestFailed: return "RequestFailed";
+                    case SkyApiFailure.LaunchOutcomeUnknown: return "LaunchOutcomeUnknown";
+                    case SkyApiFailure.Rejected: return "ApiRequestRejected";
+                    case SkyApiFailure.NotFound: return "JobNotFound";
+                    default: return "ApiServerBadResponse";
+                }
+            }
+        }
+
+        public override SkyErrorKind Kind
+        {
+            get
+            {
+                switch (Failure)
+                {
+                    case SkyApiFailure.Unreachable: return SkyErrorKind.Unreachable;
+                    case SkyApiFailure.NeedsAuth: return SkyErrorKind.AuthenticationFailed;
+                    case SkyApiFailure.VersionMismatch: return SkyErrorKind.InvalidOperation;
+                    case SkyApiFailure.LaunchOutcomeUnknown: return SkyErrorKind.OutcomeUnknown;
+                    case SkyApiFailure.Rejected: return SkyErrorKind.InvalidArgument;
+                    case SkyApiFailure.NotFound: return SkyErrorKind.NotFound;
+                    default: return SkyErrorKind.BadResult;
+                }
+            }
+        }
 
         /// <summary>The server's <c>error.type</c> for failed requests (e.g. <c>ClusterNotUpError</c>).</summary>
         public string? ErrorType { get; }

@@ -3,7 +3,7 @@ using System;
 namespace SkyPilot.Core.Grpc
 {
     /// <summary>A gRPC call ended with a non-OK status (from the server, or locally for deadlines and transport failures).</summary>
-    public sealed class GrpcCallException : Exception
+    public sealed class GrpcCallException : SkyException
     {
         public GrpcCallException(string method, GrpcStatusCode status, string detail, Exception? inner = null)
             : base(method + " failed: " + StatusName(status) + (detail.Length == 0 ? string.Empty : ": " + detail), inner)
@@ -19,6 +19,38 @@ namespace SkyPilot.Core.Grpc
 
         /// <summary>The server's <c>grpc-message</c>, or what went wrong locally.</summary>
         public string Detail { get; }
+
+        public override string ErrorId
+        {
+            get
+            {
+                switch (Status)
+                {
+                    case GrpcStatusCode.Unauthenticated: return "AuthenticationFailed";
+                    case GrpcStatusCode.PermissionDenied: return "PermissionDenied";
+                    case GrpcStatusCode.NotFound: return "NotFound";
+                    case GrpcStatusCode.Unavailable:
+                    case GrpcStatusCode.DeadlineExceeded: return "ServiceUnreachable";
+                    default: return "ApiError";
+                }
+            }
+        }
+
+        public override SkyErrorKind Kind
+        {
+            get
+            {
+                switch (Status)
+                {
+                    case GrpcStatusCode.Unauthenticated: return SkyErrorKind.AuthenticationFailed;
+                    case GrpcStatusCode.PermissionDenied: return SkyErrorKind.PermissionDenied;
+                    case GrpcStatusCode.NotFound: return SkyErrorKind.NotFound;
+                    case GrpcStatusCode.Unavailable:
+                    case GrpcStatusCode.DeadlineExceeded: return SkyErrorKind.Unreachable;
+                    default: return SkyErrorKind.BadResult;
+                }
+            }
+        }
 
         /// <summary>The canonical upper-case name, e.g. <c>UNAUTHENTICATED</c>.</summary>
         public static string StatusName(GrpcStatusCode status)

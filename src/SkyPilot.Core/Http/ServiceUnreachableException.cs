@@ -3,14 +3,14 @@ using System;
 namespace SkyPilot.Core.Http
 {
     /// <summary>An API could not be reached, or kept failing, after every retry.</summary>
-    public sealed class ServiceUnreachableException : Exception
+    public sealed class ServiceUnreachableException : SkyException
     {
         public ServiceUnreachableException(string operation, string endpoint, string detail, Exception? inner = null, bool notSent = false)
             : base(operation + " at " + endpoint + " failed: " + detail, inner)
         {
             Operation = operation;
-            Endpoint = endpoint;
-            Detail = detail;
+            Endpoint = Redactor.Redact(endpoint);
+            Detail = Redactor.Redact(detail);
             NotSent = notSent;
         }
 
@@ -25,5 +25,11 @@ namespace SkyPilot.Core.Http
         public string Endpoint { get; }
 
         public string Detail { get; }
+
+        public override string ErrorId => "ServiceUnreachable";
+
+        public override SkyErrorKind Kind => SkyErrorKind.Unreachable;
+
+        public override string Hint => "Check the network connection and the endpoint, then retry.";
     }
 }

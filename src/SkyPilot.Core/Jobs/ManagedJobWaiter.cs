@@ -121,7 +121,7 @@ namespace SkyPilot.Core.Jobs
     }
 
     /// <summary>A wait ran out of time; the job is still running (it was not cancelled).</summary>
-    public sealed class JobWaitTimeoutException : Exception
+    public sealed class JobWaitTimeoutException : SkyException
     {
         public JobWaitTimeoutException(ManagedJob job, TimeSpan timeout)
             : base("Managed job " + job.JobId + " (" + (job.Name ?? "unnamed") + ") is still " + job.Status + " after " + timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s; it keeps running.")
@@ -130,5 +130,13 @@ namespace SkyPilot.Core.Jobs
         }
 
         public ManagedJob Job { get; }
+
+        public override string ErrorId => "JobWaitTimeout";
+
+        public override SkyErrorKind Kind => SkyErrorKind.Timeout;
+
+        public override object Target => Job;
+
+        public override string Hint => "Wait again with Wait-SkyJob -JobId " + Job.JobId + ", or stop it with Stop-SkyJob.";
     }
 }

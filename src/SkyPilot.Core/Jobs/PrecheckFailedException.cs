@@ -5,7 +5,7 @@ using System.Linq;
 namespace SkyPilot.Core.Jobs
 {
     /// <summary>The job cannot start for the current identity: nothing was uploaded and nothing was submitted.</summary>
-    public sealed class PrecheckFailedException : Exception
+    public sealed class PrecheckFailedException : SkyException
     {
         public PrecheckFailedException(IReadOnlyList<PrecheckItem> items)
             : base(Describe(items))
@@ -21,7 +21,11 @@ namespace SkyPilot.Core.Jobs
         public bool CouldNotCheck => Failures.All(f => f.CouldNotCheck);
 
         /// <summary>Every failed requirement's fix, one per line.</summary>
-        public string Hint => string.Join(Environment.NewLine, Failures.Where(f => f.Hint != null).Select(f => f.Requirement + ": " + f.Hint).Distinct());
+        public override string ErrorId => CouldNotCheck ? "PrecheckUnreachable" : "PrecheckFailed";
+
+        public override SkyErrorKind Kind => CouldNotCheck ? SkyErrorKind.Unreachable : SkyErrorKind.PermissionDenied;
+
+        public override string Hint => string.Join(Environment.NewLine, Failures.Where(f => f.Hint != null).Select(f => f.Requirement + ": " + f.Hint).Distinct());
 
         private static string Describe(IReadOnlyList<PrecheckItem> items)
         {

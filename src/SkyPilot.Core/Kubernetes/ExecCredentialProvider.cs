@@ -29,7 +29,7 @@ namespace SkyPilot.Core.Kubernetes
     }
 
     /// <summary>An exec plugin could not produce a credential; says why and what fixes it.</summary>
-    internal sealed class ExecPluginException : Exception
+    internal sealed class ExecPluginException : SkyException
     {
         public ExecPluginException(CheckStatus status, string message, string hint)
             : base(message)
@@ -40,7 +40,11 @@ namespace SkyPilot.Core.Kubernetes
 
         public CheckStatus Status { get; }
 
-        public string Hint { get; }
+        public override string Hint { get; }
+
+        public override string ErrorId => IdOf(Status);
+
+        public override SkyErrorKind Kind => KindOf(Status);
     }
 
     /// <summary>

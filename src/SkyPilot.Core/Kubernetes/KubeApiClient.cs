@@ -11,7 +11,7 @@ using SkyPilot.Core.Http;
 namespace SkyPilot.Core.Kubernetes
 {
     /// <summary>An API answer that was not a success, with the Status object's message when the server sent one.</summary>
-    internal sealed class KubeApiException : Exception
+    internal sealed class KubeApiException : SkyException
     {
         public KubeApiException(int statusCode, string message, string? reason)
             : base(message)
@@ -24,6 +24,10 @@ namespace SkyPilot.Core.Kubernetes
 
         /// <summary>The Status object's <c>reason</c>, e.g. <c>Forbidden</c>, <c>Unauthorized</c>.</summary>
         public string? Reason { get; }
+
+        public override string ErrorId => StatusCode == 401 ? "AuthenticationFailed" : StatusCode == 403 ? "PermissionDenied" : StatusCode == 404 ? "NotFound" : "ApiError";
+
+        public override SkyErrorKind Kind => StatusCode == 401 ? SkyErrorKind.AuthenticationFailed : StatusCode == 403 ? SkyErrorKind.PermissionDenied : StatusCode == 404 ? SkyErrorKind.NotFound : SkyErrorKind.BadResult;
     }
 
     /// <summary>

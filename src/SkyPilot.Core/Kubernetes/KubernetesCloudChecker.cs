@@ -268,15 +268,7 @@ namespace SkyPilot.Core.Kubernetes
 
             private static bool IsTls(Exception e)
             {
-                for (var inner = e; inner != null; inner = inner.InnerException)
-                {
-                    if (inner is System.Security.Authentication.AuthenticationException)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
+                return SkyException.Chain(e).Any(inner => inner is System.Security.Authentication.AuthenticationException);
             }
         }
     }

@@ -28,9 +28,9 @@ namespace SkyPilot.PowerShell.Commands
                 target = api.Endpoint.ToString();
                 sink.WriteObject(Run(sink, ct => api.GetServerInfoAsync(ct), cancellationToken));
             }
-            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, target));
             }
         }
     }

@@ -123,9 +123,9 @@ namespace SkyPilot.PowerShell.Commands
 
                 ReportNotFound(sink, jobs, target);
             }
-            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, target));
             }
         }
     }

@@ -65,9 +65,9 @@ namespace SkyPilot.PowerShell.Commands
                 var exit = RunStreaming(sink, (emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
                 Report(sink, exit, target);
             }
-            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, target));
             }
         }
 

@@ -166,9 +166,9 @@ namespace SkyPilot.PowerShell.Commands
                 target = api.Endpoint.ToString();
                 work(api);
             }
-            catch (System.Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, target));
             }
         }
 

@@ -170,9 +170,9 @@ namespace SkyPilot.PowerShell.Commands
 
                 sink.WriteObject(job);
             }
-            catch (Exception e) when (JobErrors.From(e, path) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, path));
             }
         }
 

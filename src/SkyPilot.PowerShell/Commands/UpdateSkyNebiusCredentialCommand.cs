@@ -50,43 +50,35 @@ namespace SkyPilot.PowerShell.Commands
             var tenant = TenantId;
             var warnings = new List<string>();
             var written = false;
-            try
+            if (FromCli.IsPresent)
             {
-                if (FromCli.IsPresent)
-                {
-                    var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
-                    var fromCli = Run(sink, ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
-                    token = fromCli.Token;
-                    tenant = tenant ?? fromCli.TenantId;
-                }
-
-                if (token != null || tenant != null)
-                {
-                    var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
-                    warnings.AddRange(validation.Warnings);
-                    var paths = new NebiusPaths(environment);
-                    var target = string.Join(", ", Targets(paths, token, tenant));
-                    if (!sink.ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
-                    {
-                        return;
-                    }
-
-                    foreach (var path in manager.Write(environment, token, tenant))
-                    {
-                        sink.WriteVerbose("Wrote " + path);
-                    }
-
-                    written = true;
-                    if (token != null && environment.Get("NEBIUS_IAM_TOKEN") != null)
-                    {
-                        warnings.Add("NEBIUS_IAM_TOKEN is set and takes precedence over the token file just written; remove it ('Remove-Item Env:NEBIUS_IAM_TOKEN') to use the file");
-                    }
-                }
+                var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
+                var fromCli = Run(sink, ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
+                token = fromCli.Token;
+                tenant = tenant ?? fromCli.TenantId;
             }
-            catch (NebiusCredentialException e)
+
+            if (token != null || tenant != null)
             {
-                sink.WriteError(new SkyErrorInfo(e, "CredentialRejected" + e.Step, CategoryOf(e), "nebius", e.Hint));
-                return;
+                var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
+                warnings.AddRange(validation.Warnings);
+                var paths = new NebiusPaths(environment);
+                var target = string.Join(", ", Targets(paths, token, tenant));
+                if (!sink.ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
+                {
+                    return;
+                }
+
+                foreach (var path in manager.Write(environment, token, tenant))
+                {
+                    sink.WriteVerbose("Wrote " + path);
+                }
+
+                written = true;
+                if (token != null && environment.Get("NEBIUS_IAM_TOKEN") != null)
+                {
+                    warnings.Add("NEBIUS_IAM_TOKEN is set and takes precedence over the token file just written; remove it ('Remove-Item Env:NEBIUS_IAM_TOKEN') to use the file");
+                }
             }
 
             // Re-validate what is on disk now, replacing any cached Nebius result (the 'sky check nebius' refresh).
@@ -123,22 +115,6 @@ namespace SkyPilot.PowerShell.Commands
             catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
             {
                 return null;
-            }
-        }
-
-        private static ErrorCategory CategoryOf(NebiusCredentialException e)
-        {
-            switch (e.Step)
-            {
-                case NebiusValidationStep.Format:
-                case NebiusValidationStep.Tenant:
-                    return ErrorCategory.InvalidArgument;
-                case NebiusValidationStep.Api:
-                    return e.ApiUnreachable ? ErrorCategory.ConnectionError : ErrorCategory.AuthenticationError;
-                case NebiusValidationStep.Cli:
-                    return ErrorCategory.ObjectNotFound;
-                default:
-                    return ErrorCategory.WriteError;
             }
         }
 

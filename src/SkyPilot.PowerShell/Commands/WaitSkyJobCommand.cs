@@ -65,9 +65,9 @@ namespace SkyPilot.PowerShell.Commands
                     }
                 }
             }
-            catch (Exception e) when (JobErrors.From(e, target) is SkyErrorInfo error)
+            catch (SkyException e)
             {
-                sink.WriteError(error);
+                sink.WriteError(ErrorMapping.From(e, target));
             }
         }
     }

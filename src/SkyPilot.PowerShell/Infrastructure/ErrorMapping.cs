@@ -1,37 +1,33 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Gcp;
-using SkyPilot.Core.Http;
+using SkyPilot.Core;
 
 namespace SkyPilot.PowerShell.Infrastructure
 {
-    /// <summary>Turns an exception that escaped a cmdlet's logic into an error record with a stable id and category.</summary>
+    /// <summary>
+    /// The one mapper from an exception to an error record: a Core <see cref="SkyException"/> carries its id, kind, hint
+    /// and target; anything else gets a stable id by its type.
+    /// </summary>
+    /// <remarks>
+    /// Redaction: a record holds either our own exception (a <see cref="SkyException"/>, whose message was redacted when
+    /// it was built and which has no inner exception) or a <see cref="SkyOperationException"/> made here from the redacted
+    /// message alone; a foreign exception and its inner exceptions are never attached.
+    /// </remarks>
     internal static class ErrorMapping
     {
+        /// <summary>The record for <paramref name="exception"/>; <paramref name="target"/> is the cmdlet's, used when the exception names none.</summary>
         public static SkyErrorInfo From(Exception exception, object? target = null)
         {
-            // The original exception is not attached: its message and inner exceptions may hold what was redacted here.
-            var safe = new SkyOperationException(Redactor.Redact(exception.Message));
             switch (exception)
             {
-                case SkyOperationException known:
-                    return new SkyErrorInfo(known, known.ErrorId, known.Category, target ?? known.Target, known.RecommendedAction);
-                case SkyConfigException config:
-                    return new SkyErrorInfo(safe, "InvalidConfiguration", ErrorCategory.InvalidData, config.Path, config.Hint);
-                case ServiceUnreachableException _:
-                    return new SkyErrorInfo(safe, "ServiceUnreachable", ErrorCategory.ConnectionError, target, "Check the network connection and the endpoint, then retry.");
-                case GoogleApiException api when api.Error.StatusCode == 401:
-                    return new SkyErrorInfo(safe, "AuthenticationFailed", ErrorCategory.AuthenticationError, target, "Run 'gcloud auth application-default login', or check the key file.");
-                case GoogleApiException api when api.Error.StatusCode == 403:
-                    return new SkyErrorInfo(safe, "PermissionDenied", ErrorCategory.PermissionDenied, target, null);
-                case GoogleApiException api when api.Error.StatusCode == 404:
-                    return new SkyErrorInfo(safe, "NotFound", ErrorCategory.ObjectNotFound, target, null);
-                case GoogleApiException _:
-                    return new SkyErrorInfo(safe, "ApiError", ErrorCategory.InvalidResult, target, null);
-                case InvalidSettingException setting:
-                    return new SkyErrorInfo(safe, "InvalidArgument", ErrorCategory.InvalidArgument, Redactor.Redact(setting.Value), setting.Hint);
+                case SkyException sky:
+                    return new SkyErrorInfo(sky, sky.ErrorId, CategoryOf(sky.Kind), sky.Target ?? target, sky.Hint);
+            }
+
+            var safe = new SkyOperationException(exception.Message);
+            switch (exception)
+            {
                 case ArgumentException _:
                     return new SkyErrorInfo(safe, "InvalidArgument", ErrorCategory.InvalidArgument, target, null);
                 case UnauthorizedAccessException _:
@@ -40,6 +36,27 @@ namespace SkyPilot.PowerShell.Infrastructure
                     return new SkyErrorInfo(safe, "FileError", ErrorCategory.ReadError, target, null);
                 default:
                     return new SkyErrorInfo(safe, "UnexpectedError", ErrorCategory.NotSpecified, target, null);
+            }
+        }
+
+        public static ErrorCategory CategoryOf(SkyErrorKind kind)
+        {
+            switch (kind)
+            {
+                case SkyErrorKind.InvalidArgument: return ErrorCategory.InvalidArgument;
+                case SkyErrorKind.InvalidData: return ErrorCategory.InvalidData;
+                case SkyErrorKind.ParseError: return ErrorCategory.ParserError;
+                case SkyErrorKind.NotFound: return ErrorCategory.ObjectNotFound;
+                case SkyErrorKind.PermissionDenied: return ErrorCategory.PermissionDenied;
+                case SkyErrorKind.AuthenticationFailed: return ErrorCategory.AuthenticationError;
+                case SkyErrorKind.Unreachable: return ErrorCategory.ConnectionError;
+                case SkyErrorKind.Timeout: return ErrorCategory.OperationTimeout;
+                case SkyErrorKind.ReadFailed: return ErrorCategory.ReadError;
+                case SkyErrorKind.WriteFailed: return ErrorCategory.WriteError;
+                case SkyErrorKind.BadResult: return ErrorCategory.InvalidResult;
+                case SkyErrorKind.InvalidOperation: return ErrorCategory.InvalidOperation;
+                case SkyErrorKind.OutcomeUnknown: return ErrorCategory.OperationStopped;
+                default: return ErrorCategory.NotSpecified;
             }
         }
     }

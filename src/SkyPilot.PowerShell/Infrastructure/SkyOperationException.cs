@@ -1,31 +1,17 @@
 using System;
-using System.Management.Automation;
+using SkyPilot.Core.Http;
 
 namespace SkyPilot.PowerShell.Infrastructure
 {
-    /// <summary>A failure the cmdlet reports as an error record: message, stable id, category, target and the fix.</summary>
+    /// <summary>
+    /// The exception of an error record that is not a Core failure (a failed job, a path that matched nothing, a foreign
+    /// exception): its redacted message only, never an inner exception.
+    /// </summary>
     public sealed class SkyOperationException : Exception
     {
-        public SkyOperationException(string message, Exception? inner = null)
-            : this(message, "UnexpectedError", ErrorCategory.NotSpecified, null, null, inner)
+        public SkyOperationException(string message)
+            : base(Redactor.Redact(message))
         {
         }
-
-        public SkyOperationException(string message, string errorId, ErrorCategory category, object? target, string? recommendedAction, Exception? inner = null)
-            : base(message, inner)
-        {
-            ErrorId = errorId;
-            Category = category;
-            Target = target;
-            RecommendedAction = recommendedAction;
-        }
-
-        public string ErrorId { get; }
-
-        public ErrorCategory Category { get; }
-
-        public object? Target { get; }
-
-        public string? RecommendedAction { get; }
     }
 }
