@@ -34,21 +34,16 @@ namespace SkyPilot.Core.Gcp
         public async Task<string> GetAccessTokenAsync(AdcCredential credential, CancellationToken cancellationToken)
         {
             var google = CredentialFor(credential);
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var deadline = new AttemptDeadline(_settings.AttemptTimeout, cancellationToken))
             {
-                timeout.CancelAfter(_settings.AttemptTimeout);
                 try
                 {
                     var access = (ITokenAccess)google;
-                    return await access.GetAccessTokenForRequestAsync(null, timeout.Token).ConfigureAwait(false);
+                    return await access.GetAccessTokenForRequestAsync(null, deadline.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException e) when (deadline.Expired)
                 {
-                    throw;
-                }
-                catch (OperationCanceledException e)
-                {
-                    throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint did not answer within " + _settings.AttemptTimeout.TotalSeconds + " s", NetworkHint, e);
+                    throw new GoogleAuthException(CheckStatus.Unreachable, deadline.Describe("the token endpoint did not answer"), NetworkHint, e);
                 }
                 catch (TokenResponseException e)
                 {

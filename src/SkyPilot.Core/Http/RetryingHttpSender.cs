@@ -47,14 +47,13 @@ namespace SkyPilot.Core.Http
                 cancellationToken.ThrowIfCancellationRequested();
                 TimeSpan? retryAfter = null;
                 using (var request = createRequest())
-                using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                using (var deadline = new AttemptDeadline(_settings.AttemptTimeout, cancellationToken))
                 {
                     endpoint = request.RequestUri!.GetLeftPart(UriPartial.Authority);
-                    attemptTimeout.CancelAfter(_settings.AttemptTimeout);
                     var stopwatch = Stopwatch.StartNew();
                     try
                     {
-                        using (var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token).ConfigureAwait(false))
+                        using (var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false))
                         {
                             var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                             var status = (int)response.StatusCode;
@@ -70,16 +69,12 @@ namespace SkyPilot.Core.Http
                             lastFailure = "HTTP " + status;
                         }
                     }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw;
-                    }
-                    catch (OperationCanceledException e)
+                    catch (OperationCanceledException e) when (deadline.Expired)
                     {
                         Trace(request, "timed out", stopwatch, attempt);
                         reachedServer = true;
                         lastException = e;
-                        lastFailure = "no answer within " + _settings.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+                        lastFailure = deadline.Describe();
                     }
                     catch (HttpRequestException e)
                     {
@@ -122,24 +117,19 @@ namespace SkyPilot.Core.Http
         public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, string operation, CancellationToken cancellationToken)
         {
             var endpoint = request.RequestUri!.GetLeftPart(UriPartial.Authority);
-            using (var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var deadline = new AttemptDeadline(_settings.AttemptTimeout, cancellationToken))
             {
-                headers.CancelAfter(_settings.AttemptTimeout);
                 var stopwatch = Stopwatch.StartNew();
                 try
                 {
-                    var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+                    var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                     Trace(request, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + " (streaming)", stopwatch, 1);
                     return response;
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (OperationCanceledException e)
+                catch (OperationCanceledException e) when (deadline.Expired)
                 {
                     Trace(request, "timed out", stopwatch, 1);
-                    throw new ServiceUnreachableException(operation, endpoint, "no answer within " + _settings.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s", e);
+                    throw new ServiceUnreachableException(operation, endpoint, deadline.Describe(), e);
                 }
                 catch (HttpRequestException e)
                 {

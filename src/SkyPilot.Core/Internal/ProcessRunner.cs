@@ -60,21 +60,22 @@ namespace SkyPilot.Core.Internal
                 process.StandardInput.Close();
                 var stdout = process.StandardOutput.ReadToEndAsync();
                 var stderr = process.StandardError.ReadToEndAsync();
-                using (var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                using (var deadline = new Http.AttemptDeadline(timeout, cancellationToken))
+                using (deadline.Token.Register(() => exited.TrySetCanceled()))
                 {
-                    timer.CancelAfter(timeout);
-                    using (timer.Token.Register(() => exited.TrySetCanceled()))
+                    try
                     {
-                        try
+                        await exited.Task.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        TryKill(process);
+                        if (!deadline.Expired)
                         {
-                            await exited.Task.ConfigureAwait(false);
+                            throw;
                         }
-                        catch (OperationCanceledException)
-                        {
-                            TryKill(process);
-                            cancellationToken.ThrowIfCancellationRequested();
-                            throw new TimeoutException(fileName + " did not finish within " + timeout.TotalSeconds + " s");
-                        }
+
+                        throw new TimeoutException(fileName + " " + deadline.Describe("did not finish"));
                     }
                 }
 

@@ -205,30 +205,27 @@ namespace SkyPilot.Core.Storage
         /// <summary>Sends one chunk. Returns the object when the upload completed, the committed offset after a 308, or neither when the chunk was lost.</summary>
         private async Task<(GcsObjectInfo? Object, long? Committed)> PutChunkAsync(string session, byte[] buffer, long offset, int length, long total, CancellationToken cancellationToken)
         {
-            var content = new ByteArrayContent(buffer, 0, length);
-            content.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + length - 1, total);
-            var request = Authorized(HttpMethod.Put, session, content, await _token(cancellationToken).ConfigureAwait(false));
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            var token = await _token(cancellationToken).ConfigureAwait(false);
+            // One attempt per chunk: after a lost chunk the upload asks the server what it has and resumes from there.
+            var once = new RetryingHttpSender(_http, _settings.With(attemptTimeout: _settings.AttemptTimeout + TimeSpan.FromSeconds(length / (1024 * 1024)), maxAttempts: 1), _log);
+            try
             {
-                timeout.CancelAfter(_settings.AttemptTimeout + TimeSpan.FromSeconds(length / (1024 * 1024)));
-                try
-                {
-                    using (request)
-                    using (var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false))
+                var result = await once.SendAsync(
+                    () =>
                     {
-                        return await InterpretAsync(response, "chunk at byte " + offset).ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    _log.Verbose("Upload chunk at byte " + offset + " timed out; asking the server what it has");
-                    return (null, null);
-                }
-                catch (HttpRequestException e)
-                {
-                    _log.Verbose("Upload chunk at byte " + offset + " failed (" + e.GetBaseException().Message + "); asking the server what it has");
-                    return (null, null);
-                }
+                        var content = new ByteArrayContent(buffer, 0, length);
+                        content.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + length - 1, total);
+                        return Authorized(HttpMethod.Put, session, content, token);
+                    },
+                    "Cloud Storage upload chunk at byte " + offset,
+                    cancellationToken,
+                    _ => false).ConfigureAwait(false);
+                return Interpret(result, "chunk at byte " + offset);
+            }
+            catch (ServiceUnreachableException e)
+            {
+                _log.Verbose("Upload chunk at byte " + offset + " failed (" + e.Detail + "); asking the server what it has");
+                return (null, null);
             }
         }
 
@@ -252,16 +249,15 @@ namespace SkyPilot.Core.Storage
             return (ParseObject(EnsureSuccess(result, operation)!), null);
         }
 
-        private static async Task<(GcsObjectInfo? Object, long? Committed)> InterpretAsync(HttpResponseMessage response, string what)
+        private static (GcsObjectInfo? Object, long? Committed) Interpret(HttpCallResult response, string what)
         {
-            var status = (int)response.StatusCode;
+            var status = response.StatusCode;
             if (status == 308)
             {
-                var range = response.Headers.TryGetValues("Range", out var values) ? values.FirstOrDefault() : null;
-                return (null, CommittedFrom(range));
+                return (null, CommittedFrom(response.Header("range")));
             }
 
-            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            var body = response.Body;
             if (status == 200 || status == 201)
             {
                 return (ParseObject(JObject.Parse(body)), null);
