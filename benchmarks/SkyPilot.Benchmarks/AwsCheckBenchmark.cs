@@ -26,7 +26,7 @@ public static class AwsCheckBenchmark
         var checker = new AwsCloudChecker(SharedHttpClient.Instance, NullSkyLog.Instance);
 
         var first = Stopwatch.StartNew();
-        var results = await checker.CheckAsync(checker.Resolve(env), [Capability.Compute, Capability.Storage], CancellationToken.None);
+        var results = await checker.Resolve(env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None);
         first.Stop();
         if (results.Any(r => !r.Allowed))
         {
@@ -34,7 +34,7 @@ public static class AwsCheckBenchmark
         }
 
         var requests = proxy.Requests.Count;
-        var cold = await MedianAsync(iterations, async () => await checker.CheckAsync(checker.Resolve(env), [Capability.Compute, Capability.Storage], CancellationToken.None));
+        var cold = await MedianAsync(iterations, async () => await checker.Resolve(env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None));
         var peer = await MedianAsync(Math.Max(3, iterations / 3), async () => await world.Cli.RunAsync("sts", "get-caller-identity"));
 
         Console.WriteLine($"iterations: {iterations}; medians; moto with IAM enforced on loopback");

@@ -47,19 +47,19 @@ public static class CheckBenchmark
         {
             var path = key.WriteTo(temp.Combine("keys", Guid.NewGuid().ToString("N") + ".json"));
             var before = server.Requests.Count;
-            var results = await checker.CheckAsync(Env(variables, path), [Capability.Compute, Capability.Storage], CancellationToken.None);
+            var results = await checker.Resolve(Env(variables, path)).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None);
             coldRequests.Add(server.Requests.Count - before);
             Ensure(results);
         });
 
         // Warm: the same unchanged key file, so its unexpired token is reused.
         var warmPath = key.WriteTo(temp.Combine("warm.json"));
-        await checker.CheckAsync(Env(variables, warmPath), [Capability.Compute], CancellationToken.None);
+        await checker.Resolve(Env(variables, warmPath)).CheckAsync([Capability.Compute], CancellationToken.None);
         var warmRequests = new List<int>();
         var warm = await MedianAsync(iterations, async () =>
         {
             var before = server.Requests.Count;
-            Ensure(await checker.CheckAsync(Env(variables, warmPath), [Capability.Compute, Capability.Storage], CancellationToken.None));
+            Ensure(await checker.Resolve(Env(variables, warmPath)).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None));
             warmRequests.Add(server.Requests.Count - before);
         });
 

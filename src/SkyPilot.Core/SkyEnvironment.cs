@@ -31,12 +31,21 @@ namespace SkyPilot.Core
                 ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         }
 
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Lazy<object>> _once = new System.Collections.Concurrent.ConcurrentDictionary<Type, Lazy<object>>();
         private Config.SkySettings? _settings;
 
         public bool IsWindows { get; }
 
         /// <summary>The numeric settings of this snapshot, parsed once (see <see cref="Config.SkySettings"/>).</summary>
         internal Config.SkySettings Settings => LazyInitializer.EnsureInitialized(ref _settings, () => Config.SkySettings.Parse(this))!;
+
+        /// <summary>
+        /// What <paramref name="read"/> reads from this snapshot's files, read once per snapshot and type (the SkyPilot
+        /// config, a cloud's resolution): a cmdlet invocation builds one snapshot, so everything it checks and then uses
+        /// comes from one reading.
+        /// </summary>
+        internal T Once<T>(Func<SkyEnvironment, T> read)
+            where T : class => (T)_once.GetOrAdd(typeof(T), _ => new Lazy<object>(() => read(this))).Value;
 
         /// <summary>The user's home directory: HOME on Unix, USERPROFILE on Windows.</summary>
         public string HomeDirectory { get; }

@@ -37,14 +37,14 @@ namespace SkyPilot.Core.Aws
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
             var (identity, state) = AwsIdentityResolver.Resolve(environment, _clock());
-            return new ResolvedCloud(identity, environment, state);
+            return new ResolvedCloud<AwsLocalState>(identity, environment, state, CheckAsync);
         }
 
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud<AwsLocalState> resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             var stopwatch = Stopwatch.StartNew();
             var identity = resolved.Identity;
-            var state = (AwsLocalState)resolved.State!;
+            var state = resolved.State;
             var results = new List<CapabilityResult>();
             if (!identity.IsUsable)
             {

@@ -145,7 +145,7 @@ namespace SkyPilot.Core.Checks
         {
             try
             {
-                return await checker.CheckAsync(resolved, capabilities, cancellationToken).ConfigureAwait(false);
+                return await resolved.CheckAsync(capabilities, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {

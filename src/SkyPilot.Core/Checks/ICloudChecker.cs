@@ -13,10 +13,10 @@ namespace SkyPilot.Core.Checks
 
         IReadOnlyList<Capability> SupportedCapabilities { get; }
 
-        /// <summary>Resolves the active identity from local files and environment only: no network.</summary>
+        /// <summary>
+        /// Resolves the active identity from local files and environment only (no network), bound to its check
+        /// (<see cref="ResolvedCloud.CheckAsync"/>).
+        /// </summary>
         ResolvedCloud Resolve(SkyEnvironment environment);
-
-        /// <summary>Checks the requested capabilities for an identity resolved by <see cref="Resolve"/>.</summary>
-        Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken);
     }
 }

@@ -59,7 +59,10 @@ namespace SkyPilot.Core.Config
             return overridden != null ? env.ExpandHome(overridden) : System.IO.Path.Combine(env.HomeDirectory, ".sky", "config.yaml");
         }
 
-        public static SkyConfig Load(SkyEnvironment env)
+        /// <summary>The config of this environment snapshot: read on first use, then the same for the whole invocation.</summary>
+        public static SkyConfig Load(SkyEnvironment env) => env.Once(Read);
+
+        private static SkyConfig Read(SkyEnvironment env)
         {
             var path = DefaultPath(env);
             byte[]? content;

@@ -5,7 +5,7 @@ using SkyPilot.Core.Http;
 
 namespace SkyPilot.Core.Gcp
 {
-    /// <summary>Authenticated access to GCP REST APIs for the identity that is active now (resolved anew per call).</summary>
+    /// <summary>Authenticated access to GCP REST APIs for the environment snapshot's identity (the one its checks used).</summary>
     internal sealed class GcpAccess
     {
         private GcpAccess(GcpResolution resolution, HttpSettings settings)
@@ -23,7 +23,7 @@ namespace SkyPilot.Core.Gcp
 
         public static GcpAccess For(SkyEnvironment environment)
         {
-            return new GcpAccess(GcpIdentityResolver.ResolveDetailed(environment), HttpSettings.FromEnvironment(environment));
+            return new GcpAccess(GcpIdentityResolver.ResolveOnce(environment), HttpSettings.FromEnvironment(environment));
         }
 
         /// <summary>A Cloud Storage client for this identity at the configured storage endpoint.</summary>

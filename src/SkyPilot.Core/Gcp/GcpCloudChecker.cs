@@ -46,21 +46,17 @@ namespace SkyPilot.Core.Gcp
 
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
-            var resolution = GcpIdentityResolver.ResolveDetailed(environment, now: _clock());
-            return new ResolvedCloud(resolution.Identity, environment, resolution);
+            var resolution = GcpIdentityResolver.ResolveOnce(environment, _clock());
+            return new ResolvedCloud<GcpResolution>(resolution.Identity, environment, resolution, CheckAsync);
         }
 
         public CloudIdentity ResolveIdentity(SkyEnvironment environment) => Resolve(environment).Identity;
 
-        /// <summary>Resolves the identity now and checks it.</summary>
-        public Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken) =>
-            CheckAsync(Resolve(environment), capabilities, cancellationToken);
-
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud<GcpResolution> resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             var stopwatch = Stopwatch.StartNew();
             var environment = resolved.Environment;
-            var resolution = (GcpResolution)resolved.State!;
+            var resolution = resolved.State;
             var identity = resolution.Identity;
             var required = capabilities.Distinct().ToDictionary(c => c, c => GcpPermissions.For(c, resolution.SkyConfig));
             var build = new ResultBuilder(identity, required, _clock, stopwatch);

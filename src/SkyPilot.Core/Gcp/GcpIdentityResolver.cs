@@ -47,6 +47,12 @@ namespace SkyPilot.Core.Gcp
             return ResolveDetailed(env, project, now).Identity;
         }
 
+        /// <summary>
+        /// The resolution of this environment snapshot, resolved on first use and then reused: within one cmdlet
+        /// invocation the identity that is checked is, by construction, the one that stages and launches.
+        /// </summary>
+        internal static GcpResolution ResolveOnce(SkyEnvironment env, DateTimeOffset? now = null) => env.Once(e => ResolveDetailed(e, null, now));
+
         internal static GcpResolution ResolveDetailed(SkyEnvironment env, string? project = null, DateTimeOffset? now = null)
         {
             var gcloud = GcloudConfiguration.Load(env);

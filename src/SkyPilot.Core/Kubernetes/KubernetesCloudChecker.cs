@@ -50,10 +50,10 @@ namespace SkyPilot.Core.Kubernetes
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
             var (identity, resolution) = KubernetesIdentityResolver.Resolve(environment, _clock(), _serviceAccountDirectory);
-            return new ResolvedCloud(identity, environment, resolution);
+            return new ResolvedCloud<KubernetesResolution>(identity, environment, resolution, CheckAsync);
         }
 
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud<KubernetesResolution> resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             if (!capabilities.Contains(Capability.Compute))
             {
@@ -67,7 +67,7 @@ namespace SkyPilot.Core.Kubernetes
                 return new[] { Result(identity, identity.ProblemStatus!.Value, identity.Problem!, identity.Hint, Array.Empty<string>(), Array.Empty<string>(), stopwatch) };
             }
 
-            var targets = ((KubernetesResolution)resolved.State!).Targets;
+            var targets = resolved.State.Targets;
             var outcomes = await Task.WhenAll(targets.Select(t => CheckContextAsync(resolved.Environment, t, cancellationToken))).ConfigureAwait(false);
             var accounts = outcomes.Select(o => o.Account).Where(a => a != null).Distinct().ToList();
             if (accounts.Count == 1)

@@ -46,21 +46,17 @@ namespace SkyPilot.Core.Nebius
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
             var (identity, state, _) = NebiusIdentityResolver.Resolve(environment, _clock());
-            return new ResolvedCloud(identity, environment, state);
+            return new ResolvedCloud<NebiusLocalState>(identity, environment, state, CheckAsync);
         }
 
         public CloudIdentity ResolveIdentity(SkyEnvironment environment) => Resolve(environment).Identity;
 
-        /// <summary>Reads the credential files now and checks them.</summary>
-        public Task<IReadOnlyList<CapabilityResult>> CheckAsync(SkyEnvironment environment, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken) =>
-            CheckAsync(Resolve(environment), capabilities, cancellationToken);
-
-        public async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
+        private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud<NebiusLocalState> resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)
         {
             var stopwatch = Stopwatch.StartNew();
             var environment = resolved.Environment;
             var identity = resolved.Identity;
-            var state = (NebiusLocalState)resolved.State!;
+            var state = resolved.State;
             var results = new List<CapabilityResult>();
             if (capabilities.Contains(Capability.Compute))
             {

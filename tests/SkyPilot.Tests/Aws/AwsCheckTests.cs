@@ -27,7 +27,7 @@ public sealed class AwsCheckTests : IClassFixture<MotoFixture>, IDisposable
     private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(params Capability[] capabilities)
     {
         var checker = Checker();
-        return await checker.CheckAsync(checker.Resolve(_world.Environment()), capabilities.Length == 0 ? [Capability.Compute, Capability.Storage] : capabilities, CancellationToken.None);
+        return await checker.Resolve(_world.Environment()).CheckAsync(capabilities.Length == 0 ? [Capability.Compute, Capability.Storage] : capabilities, CancellationToken.None);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class AdcAccountTests : IAsyncLifetime
         new(SharedHttpClient.Instance, _log, null, new IssuedTokens(_world.Server, tokenFor));
 
     private async Task<Dictionary<Capability, CapabilityResult>> CheckAsync(string tokenFor) =>
-        (await Checker(tokenFor).CheckAsync(Env, [Capability.Compute, Capability.Storage], CancellationToken.None)).ToDictionary(r => r.Capability);
+        (await Checker(tokenFor).Resolve(Env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None)).ToDictionary(r => r.Capability);
 
     /// <summary>Tokens the loopback server issued for an account, standing in for Google's refresh of a user login.</summary>
     private sealed class IssuedTokens(FakeGoogleServer server, string account) : IGoogleTokenSource
@@ -302,7 +302,7 @@ public sealed class AdcAccountTests : IAsyncLifetime
         _world.ServiceAccount("sa", "proj", GcpWorld.AllPermissions());
         _world.UseKey("sa");
 
-        var results = await new GcpCloudChecker(SharedHttpClient.Instance, _log).CheckAsync(Env, [Capability.Compute, Capability.Storage], CancellationToken.None);
+        var results = await new GcpCloudChecker(SharedHttpClient.Instance, _log).Resolve(Env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None);
 
         results.Should().OnlyContain(r => r.Status == CheckStatus.Allowed && r.Identity.Account == "sa@proj.iam.gserviceaccount.com");
         _world.Server.CountRequests("/tokeninfo").Should().Be(0);

@@ -39,7 +39,7 @@ public sealed class GcloudSwitchingTests : IAsyncLifetime
     private async Task<Dictionary<Capability, CapabilityResult>> CheckAsync()
     {
         var results = await new GcpCloudChecker(SharedHttpClient.Instance, new RecordingLog())
-            .CheckAsync(_world.Environment(), [Capability.Compute, Capability.Storage], CancellationToken.None);
+            .Resolve(_world.Environment()).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None);
         return results.ToDictionary(r => r.Capability);
     }
 

@@ -20,7 +20,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
 
     private async Task<Dictionary<Capability, CapabilityResult>> CheckAsync(params Capability[] capabilities)
     {
-        var results = await Checker().CheckAsync(_world.Environment(), capabilities.Length == 0 ? [Capability.Compute, Capability.Storage] : capabilities, CancellationToken.None);
+        var results = await Checker().Resolve(_world.Environment()).CheckAsync(capabilities.Length == 0 ? [Capability.Compute, Capability.Storage] : capabilities, CancellationToken.None);
         return results.ToDictionary(r => r.Capability);
     }
 
@@ -267,7 +267,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
         _world.UseKey("a");
         _world.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(20)));
         using var cancellation = new CancellationTokenSource();
-        var check = Checker().CheckAsync(_world.Environment(), [Capability.Storage], cancellation.Token);
+        var check = Checker().Resolve(_world.Environment()).CheckAsync([Capability.Storage], cancellation.Token);
 
         // Cancel once the call is in flight, and time only what cancelling takes.
         SpinWait.SpinUntil(() => _world.Server.CountRequests(":testIamPermissions") > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();

@@ -72,4 +72,24 @@ public sealed class JobSubmitterTests : IAsyncLifetime
         var prefix = job.BucketPrefix!["gs://jobs-bucket/".Length..];
         _world.Gcp.Server.Objects(JobWorld.Bucket).Select(o => o.Name[prefix.Length..]).Should().BeEquivalentTo(expected);
     }
+
+    [Fact]
+    public async Task Staging_uploads_as_the_identity_that_was_prechecked_even_when_the_key_file_changes_in_between()
+    {
+        var task = _world.WriteTask(files: 2);
+        var env = _world.Gcp.Environment();
+        var submitter = Submitter();
+        var plan = submitter.Plan(TaskParser.ParseFile(task, _world.TaskDirectory), null, env, default);
+        await submitter.PrecheckAsync(plan, env, default);
+
+        // Between precheck and staging the key file now holds another account's key, one without access to the bucket.
+        _world.Gcp.ServiceAccount("intruder", "project-a");
+        File.Copy(_world.Gcp.KeyPath("intruder"), _world.Gcp.KeyPath("deployer"), overwrite: true);
+
+        var job = await submitter.SubmitAsync(plan, null, env, _ => { }, default);
+
+        var prefix = job.BucketPrefix!["gs://jobs-bucket/".Length..];
+        _world.Gcp.Server.Objects(JobWorld.Bucket).Should().Contain(o => o.Name.StartsWith(prefix, StringComparison.Ordinal), "the prechecked identity staged the files");
+        _world.Api.Launches.Should().ContainSingle();
+    }
 }

@@ -20,7 +20,7 @@ public sealed class NebiusCheckTests : IAsyncLifetime
     private NebiusCloudChecker Checker() => new(NebiusCloudChecker.DefaultCaller(_log), _clock.Func);
 
     private async Task<CapabilityResult> ComputeAsync(NebiusCloudChecker? checker = null) =>
-        (await (checker ?? Checker()).CheckAsync(_world.Environment(), [Capability.Compute], CancellationToken.None)).Single();
+        (await (checker ?? Checker()).Resolve(_world.Environment()).CheckAsync([Capability.Compute], CancellationToken.None)).Single();
 
     [Fact]
     public async Task A_valid_token_for_the_tenant_is_allowed_and_names_the_account()
@@ -228,13 +228,13 @@ public sealed class NebiusCheckTests : IAsyncLifetime
     public async Task Storage_needs_the_nebius_aws_profile()
     {
         var env = _world.Environment();
-        var before = (await Checker().CheckAsync(env, [Capability.Storage], default)).Single();
+        var before = (await Checker().Resolve(env).CheckAsync([Capability.Storage], default)).Single();
         before.Status.Should().Be(CheckStatus.NoCredentials);
         before.Hint.Should().Contain("aws configure --profile nebius");
 
         _world.WriteAwsProfiles();
 
-        (await Checker().CheckAsync(env, [Capability.Storage], default)).Single().Status.Should().Be(CheckStatus.Allowed);
+        (await Checker().Resolve(env).CheckAsync([Capability.Storage], default)).Single().Status.Should().Be(CheckStatus.Allowed);
     }
 
     [Fact]

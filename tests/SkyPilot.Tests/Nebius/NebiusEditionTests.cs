@@ -31,7 +31,7 @@ public sealed class NebiusEditionTests : IDisposable
         _temp.WriteFile(".nebius/NEBIUS_IAM_TOKEN.txt", "v0.token\n");
         _temp.WriteFile(".nebius/NEBIUS_TENANT_ID.txt", "tenant-e00abc\n");
 
-        var result = (await new NebiusCloudChecker(new NoGrpc()).CheckAsync(Env(), [Capability.Compute], default)).Single();
+        var result = (await new NebiusCloudChecker(new NoGrpc()).Resolve(Env()).CheckAsync([Capability.Compute], default)).Single();
 
         result.Status.Should().Be(CheckStatus.Unavailable);
         result.Reason.Should().Contain("Windows PowerShell 5.1");
@@ -41,7 +41,7 @@ public sealed class NebiusEditionTests : IDisposable
     [Fact]
     public async Task Without_http2_a_missing_token_is_still_reported_as_missing()
     {
-        var result = (await new NebiusCloudChecker(new NoGrpc()).CheckAsync(Env(), [Capability.Compute], default)).Single();
+        var result = (await new NebiusCloudChecker(new NoGrpc()).Resolve(Env()).CheckAsync([Capability.Compute], default)).Single();
 
         result.Status.Should().Be(CheckStatus.NoCredentials);
     }
