@@ -339,7 +339,7 @@ namespace SkyPilot.Core.Api
                 if (!response.IsSuccessStatusCode)
                 {
                     var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                    SkyApiReplies.ThrowForStatus(new HttpCallResult((int)response.StatusCode, text, new Dictionary<string, string>(), 1), "the job log", _endpoint);
+                    SkyApiReplies.ThrowForStatus(new HttpCallResult((int)response.StatusCode, text, new Dictionary<string, string>()), "the job log", _endpoint);
                 }
 
                 requestId = SkyApiProtocol.RequestIdHeaders.Select(h => response.Headers.TryGetValues(h, out var v) ? v.FirstOrDefault() : null).FirstOrDefault(v => !string.IsNullOrEmpty(v));

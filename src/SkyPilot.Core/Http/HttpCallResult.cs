@@ -5,12 +5,11 @@ namespace SkyPilot.Core.Http
     /// <summary>A completed HTTP exchange with its body read.</summary>
     public sealed class HttpCallResult
     {
-        public HttpCallResult(int statusCode, string body, IReadOnlyDictionary<string, string> headers, int attempts)
+        public HttpCallResult(int statusCode, string body, IReadOnlyDictionary<string, string> headers)
         {
             StatusCode = statusCode;
             Body = body;
             Headers = headers;
-            Attempts = attempts;
         }
 
         public int StatusCode { get; }
@@ -19,8 +18,6 @@ namespace SkyPilot.Core.Http
 
         /// <summary>Response and content headers, names lower-cased, values joined with commas.</summary>
         public IReadOnlyDictionary<string, string> Headers { get; }
-
-        public int Attempts { get; }
 
         public bool IsSuccess => StatusCode >= 200 && StatusCode < 300;
 

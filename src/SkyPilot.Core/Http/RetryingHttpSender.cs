@@ -58,7 +58,7 @@ namespace SkyPilot.Core.Http
                             var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                             var status = (int)response.StatusCode;
                             Trace(request, status.ToString(CultureInfo.InvariantCulture), stopwatch, attempt);
-                            var result = new HttpCallResult(status, body, CollectHeaders(response), attempt);
+                            var result = new HttpCallResult(status, body, CollectHeaders(response));
                             reachedServer = true;
                             if (!transient(result) || attempt == _settings.MaxAttempts)
                             {

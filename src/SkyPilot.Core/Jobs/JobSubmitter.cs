@@ -53,7 +53,6 @@ namespace SkyPilot.Core.Jobs
             {
                 Task = task,
                 Endpoint = SkyApiEndpoint.Resolve(endpoint, environment, config),
-                BucketUri = bucketUri,
                 Staging = staging,
                 // A candidate that names no cloud may run on any enabled cloud, so the task then needs compute anywhere.
                 ComputeCandidates = task.Tasks.Select(t => t.Resources.Any(r => r.Cloud is null) ? (IReadOnlyList<string>)Array.Empty<string>() : t.Clouds).ToList(),

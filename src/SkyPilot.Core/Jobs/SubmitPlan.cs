@@ -13,9 +13,6 @@ namespace SkyPilot.Core.Jobs
 
         public SkyApiEndpoint Endpoint { get; init; } = null!;
 
-        /// <summary><c>jobs.bucket</c> (or the default bucket) when the task has local files to stage.</summary>
-        public string? BucketUri { get; init; }
-
         public StagingPlan? Staging { get; init; }
 
         /// <summary>Per task, the clouds whose compute it may run on (empty: any enabled cloud).</summary>

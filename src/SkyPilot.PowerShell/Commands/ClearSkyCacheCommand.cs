@@ -10,9 +10,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Removes cached check results: all, or those of some clouds, capabilities or identities.</para>
-    /// </summary>
+    /// <summary>Removes cached check results: all, or those of some clouds, capabilities or identities.</summary>
     [Cmdlet(VerbsCommon.Clear, "SkyCache", SupportsShouldProcess = true, HelpUri = HelpLinks.ClearSkyCache)]
     [OutputType(typeof(CacheEntry))]
     public sealed class ClearSkyCacheCommand : SkyCmdlet

@@ -9,9 +9,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Lists cached check results with the identity each was made for and whether it would be served now.</para>
-    /// </summary>
+    /// <summary>Lists cached check results with the identity each was made for and whether it would be served now.</summary>
     [Cmdlet(VerbsCommon.Get, "SkyCache", HelpUri = HelpLinks.GetSkyCache)]
     [OutputType(typeof(CacheEntry))]
     public sealed class GetSkyCacheCommand : SkyCmdlet

@@ -8,9 +8,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Shows the identity each cloud's calls would use now, from local files and environment only.</para>
-    /// </summary>
+    /// <summary>Shows the identity each cloud's calls would use now, from local files and environment only.</summary>
     [Cmdlet(VerbsCommon.Get, "SkyCloudIdentity", HelpUri = HelpLinks.GetSkyCloudIdentity)]
     [OutputType(typeof(CloudIdentity))]
     public sealed class GetSkyCloudIdentityCommand : SkyCmdlet

@@ -10,9 +10,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Lists managed jobs from the SkyPilot API server (sky jobs queue).</para>
-    /// </summary>
+    /// <summary>Lists managed jobs from the SkyPilot API server (sky jobs queue).</summary>
     [Cmdlet(VerbsCommon.Get, "SkyJob", HelpUri = HelpLinks.GetSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class GetSkyJobCommand : SkyCmdlet

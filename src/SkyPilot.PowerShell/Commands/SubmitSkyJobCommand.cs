@@ -14,9 +14,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</para>
-    /// </summary>
+    /// <summary>Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</summary>
     [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "Path", HelpUri = HelpLinks.SubmitSkyJob)]
     [OutputType(typeof(ManagedJob))]
     public sealed class SubmitSkyJobCommand : SkyCmdlet

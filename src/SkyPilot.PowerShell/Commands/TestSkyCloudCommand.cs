@@ -7,9 +7,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Checks which clouds this identity can use for compute and for storage (sky check).</para>
-    /// </summary>
+    /// <summary>Checks which clouds this identity can use for compute and for storage (sky check).</summary>
     [Cmdlet(VerbsDiagnostic.Test, "SkyCloud", DefaultParameterSetName = "Result", HelpUri = HelpLinks.TestSkyCloud)]
     [OutputType(typeof(CloudCheckResult))]
     [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]

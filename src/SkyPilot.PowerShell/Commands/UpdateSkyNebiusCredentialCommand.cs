@@ -11,9 +11,7 @@ using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Re-reads and re-validates the Nebius credential now, or validates and writes a new token and tenant.</para>
-    /// </summary>
+    /// <summary>Re-reads and re-validates the Nebius credential now, or validates and writes a new token and tenant.</summary>
     [Cmdlet(VerbsData.Update, "SkyNebiusCredential", SupportsShouldProcess = true, DefaultParameterSetName = RefreshSet, HelpUri = HelpLinks.UpdateSkyNebiusCredential)]
     [OutputType(typeof(NebiusCredentialStatus))]
     public sealed class UpdateSkyNebiusCredentialCommand : SkyCmdlet

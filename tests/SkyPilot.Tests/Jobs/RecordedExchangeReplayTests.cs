@@ -155,7 +155,7 @@ public sealed class RecordedExchangeReplayTests : IDisposable
         var checkedCount = 0;
         foreach (var exchange in RecordedExchanges.All)
         {
-            var reply = new SkyPilot.Core.Http.HttpCallResult(exchange.Status, exchange.ResponseBody, exchange.ResponseHeaders.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value), 1);
+            var reply = new SkyPilot.Core.Http.HttpCallResult(exchange.Status, exchange.ResponseBody, exchange.ResponseHeaders.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value));
             if (exchange.Status == 400 && exchange.ResponseBody.Contains("version_mismatch"))
             {
                 Assert.Throws<SkyApiException>(() => SkyApiReplies.ThrowForStatus(reply, "x", endpoint)).Failure.Should().Be(SkyApiFailure.VersionMismatch);
