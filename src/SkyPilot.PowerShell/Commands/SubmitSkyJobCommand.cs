@@ -45,19 +45,13 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Wait until the job ends; a FAILED* status is written as an error record.</summary>
         [Parameter]
-        public SwitchParameter Wait
-        {
-            get => WaitRequested;
-            set => WaitRequested = value.IsPresent;
-        }
+        public SwitchParameter Wait { get; set; }
 
-        internal bool WaitRequested { get; set; }
-
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
-            foreach (var path in TaskPaths(sink))
+            foreach (var path in TaskPaths())
             {
-                Submit(sink, path, cancellationToken);
+                Submit(path, cancellationToken);
             }
         }
 
@@ -65,7 +59,7 @@ namespace SkyPilot.PowerShell.Commands
         /// The task files as file-system paths, resolved the PowerShell way: against the current location, through the
         /// provider (~, PSDrives, provider-qualified paths); wildcards in -Path expand, -LiteralPath is taken as given.
         /// </summary>
-        private IEnumerable<string> TaskPaths(ICmdletSink sink)
+        private IEnumerable<string> TaskPaths()
         {
             var literal = LiteralPath != null;
             foreach (var given in LiteralPath ?? Path)
@@ -101,19 +95,19 @@ namespace SkyPilot.PowerShell.Commands
                 }
                 catch (Exception e) when (e is ItemNotFoundException || e is System.Management.Automation.DriveNotFoundException || e is ProviderNotFoundException || e is PSArgumentException || e is NotSupportedException)
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "': " + e.Message), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "': " + e.Message), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
                     continue;
                 }
 
                 if (resolved.Count == 0)
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
                     continue;
                 }
 
                 if (provider?.Name != "FileSystem")
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));
                     continue;
                 }
 
@@ -124,7 +118,7 @@ namespace SkyPilot.PowerShell.Commands
             }
         }
 
-        private void Submit(ICmdletSink sink, string path, CancellationToken cancellationToken)
+        private void Submit(string path, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             try
@@ -132,34 +126,34 @@ namespace SkyPilot.PowerShell.Commands
                 var task = TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory);
                 var service = CloudCheckService.CreateDefault(environment, Log);
                 var submitter = new JobSubmitter(service, SharedHttpClient.Instance, Log);
-                var plan = Run(sink, ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
-                sink.WriteVerbose(plan.Describe());
-                if (!sink.ShouldProcess(ShortTarget(path, plan), "Submit managed job"))
+                var plan = Run(ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
+                WriteSkyVerbose(plan.Describe());
+                if (!ShouldProcess(ShortTarget(path, plan), "Submit managed job"))
                 {
                     return;
                 }
 
-                var checks = Run(sink, ct => submitter.PrecheckAsync(plan, environment, ct), cancellationToken);
+                var checks = Run(ct => submitter.PrecheckAsync(plan, environment, ct), cancellationToken);
                 foreach (var check in checks)
                 {
                     if (check.Unverified)
                     {
-                        sink.WriteWarning("Not verified: " + check.Requirement + " (" + check.Reason + ")");
+                        WriteSkyWarning("Not verified: " + check.Requirement + " (" + check.Reason + ")");
                     }
                     else
                     {
-                        sink.WriteVerbose("Precheck passed: " + check);
+                        WriteSkyVerbose("Precheck passed: " + check);
                     }
                 }
 
-                var job = Run(sink, ct => submitter.SubmitAsync(plan, Name, environment, p => Log.Progress(StagingRecord(p)), ct), cancellationToken);
+                var job = Run(ct => submitter.SubmitAsync(plan, Name, environment, p => Log.Progress(StagingRecord(p)), ct), cancellationToken);
                 Log.Progress(new SkyProgress(1, "Staging files", "done", 100, completed: true));
                 JobHistory.Remember(environment, new[] { job });
-                if (WaitRequested)
+                if (Wait.IsPresent)
                 {
                     try
                     {
-                        job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
+                        job = WaitForJob(plan.Endpoint, environment, job, cancellationToken);
                     }
                     catch (Exception e) when (e is PipelineStoppedException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
                     {
@@ -168,11 +162,11 @@ namespace SkyPilot.PowerShell.Commands
                     }
                 }
 
-                sink.WriteObject(job);
+                WriteObject(job);
             }
             catch (Exception e) when (JobErrors.From(e, path) is SkyErrorInfo error)
             {
-                sink.WriteError(error);
+                WriteError(error);
             }
         }
 
@@ -202,15 +196,15 @@ namespace SkyPilot.PowerShell.Commands
         }
 
         /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>
-        private ManagedJob WaitForJob(ICmdletSink sink, SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
+        private ManagedJob WaitForJob(SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
         {
             var waiter = new ManagedJobWaiter(new SkyApiClient(SharedHttpClient.Instance, endpoint, environment, Log), environment, Log);
             try
             {
-                var final = Run(sink, ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
+                var final = Run(ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
                 if (JobErrors.Ended(final) is SkyErrorInfo failed)
                 {
-                    sink.WriteError(failed);
+                    WriteError(failed);
                 }
 
                 return final;
@@ -218,7 +212,7 @@ namespace SkyPilot.PowerShell.Commands
             catch (SkyApiException e)
             {
                 var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
-                sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
+                WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
                 return job;
             }
         }

@@ -29,11 +29,11 @@ namespace SkyPilot.PowerShell.Infrastructure
             Queued.Set();
         }
 
-        public void DrainTo(ICmdletSink sink)
+        public void DrainTo(SkyCmdlet cmdlet)
         {
             if (Interlocked.Exchange(ref _progress, null) is SkyProgress progress)
             {
-                sink.WriteProgress(progress);
+                cmdlet.WriteProgress(progress);
             }
 
             while (_queue.TryDequeue(out var line))
@@ -41,13 +41,13 @@ namespace SkyPilot.PowerShell.Infrastructure
                 switch (line.Kind)
                 {
                     case 'W':
-                        sink.WriteWarning(line.Message);
+                        cmdlet.WriteSkyWarning(line.Message);
                         break;
                     case 'V':
-                        sink.WriteVerbose(line.Message);
+                        cmdlet.WriteSkyVerbose(line.Message);
                         break;
                     default:
-                        sink.WriteDebug(line.Message);
+                        cmdlet.WriteDebug(line.Message);
                         break;
                 }
             }
