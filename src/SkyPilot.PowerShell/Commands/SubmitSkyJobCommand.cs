@@ -1,8 +1,10 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core;
@@ -42,6 +44,24 @@ namespace SkyPilot.PowerShell.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
+
+        /// <summary>Envs for every task (over the task's envs and -EnvFile): @{ NAME = 'value' }.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? Env { get; set; }
+
+        /// <summary>A dotenv file of envs (KEY=VALUE lines) for every task: over the task's envs, under -Env.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EnvFile { get; set; }
+
+        /// <summary>
+        /// Secrets for every task: names whose values are taken from the environment (as sky jobs launch --secret NAME),
+        /// or @{ NAME = [securestring] }. Their values never appear in any output, message or file of this module.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Secret { get; set; }
 
         /// <summary>Wait until the job ends; a FAILED* status is written as an error record.</summary>
         [Parameter]
@@ -123,7 +143,10 @@ namespace SkyPilot.PowerShell.Commands
             var environment = SkyEnvironment.FromProcess();
             try
             {
-                var task = TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory);
+                var variables = TaskVariables.Resolve(EnvPairs(), EnvFile is null ? null : FileSystemPath(EnvFile), SecretPairs(), environment);
+                Log.Conceal(variables.SecretValues);
+                var task = variables.ApplyTo(TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory));
+                WriteSkyVerbose("Given at submission: " + variables.Describe());
                 var service = CloudCheckService.CreateDefault(environment, Log);
                 var submitter = new JobSubmitter(service, SharedHttpClient.Instance, Log);
                 var plan = Run(ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
@@ -167,6 +190,66 @@ namespace SkyPilot.PowerShell.Commands
             catch (Exception e) when (JobErrors.From(e, path) is SkyErrorInfo error)
             {
                 WriteError(error);
+            }
+        }
+
+        private IEnumerable<KeyValuePair<string, string>> EnvPairs()
+        {
+            foreach (DictionaryEntry entry in Env ?? new Hashtable())
+            {
+                yield return new KeyValuePair<string, string>(entry.Key.ToString() ?? string.Empty, LanguagePrimitives.ConvertTo<string>(entry.Value) ?? string.Empty);
+            }
+        }
+
+        /// <summary>-Secret's names (value from the environment: null) and hashtables of SecureString (or plain) values.</summary>
+        private IEnumerable<KeyValuePair<string, string?>> SecretPairs()
+        {
+            foreach (var item in Secret ?? new object[0])
+            {
+                switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+                {
+                    case string name:
+                        yield return new KeyValuePair<string, string?>(name, null);
+                        break;
+                    case IDictionary map:
+                        foreach (DictionaryEntry entry in map)
+                        {
+                            yield return new KeyValuePair<string, string?>(entry.Key.ToString() ?? string.Empty, Plain(entry.Key, entry.Value is PSObject value ? value.BaseObject : entry.Value));
+                        }
+
+                        break;
+                    default:
+                        throw new ArgumentException("-Secret takes names (taken from the environment) or a hashtable of names to SecureString values, not a " + item?.GetType().Name + ".");
+                }
+            }
+        }
+
+        private static string? Plain(object key, object? value)
+        {
+            switch (value)
+            {
+                case null:
+                    return null;
+                case SecureString secure:
+                    return new System.Net.NetworkCredential(string.Empty, secure).Password;
+                case PSCredential credential:
+                    return credential.GetNetworkCredential().Password;
+                case string text:
+                    return text;
+                default:
+                    throw new ArgumentException("The secret " + key + " must be a SecureString (or a string), not a " + value.GetType().Name + ".");
+            }
+        }
+
+        private string FileSystemPath(string given)
+        {
+            try
+            {
+                return SessionState.Path.GetUnresolvedProviderPathFromPSPath(given);
+            }
+            catch (PSInvalidOperationException)
+            {
+                return System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory, given));
             }
         }
 

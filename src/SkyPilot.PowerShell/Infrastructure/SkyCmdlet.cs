@@ -129,6 +129,13 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>Writes an error record built from <paramref name="error"/>, with its recommended action.</summary>
         internal void WriteError(SkyErrorInfo error)
         {
+            var full = error.Exception.ToString();
+            if (Log.Scrub(full) != full || Log.Scrub(error.RecommendedAction) != (error.RecommendedAction ?? string.Empty))
+            {
+                // A concealed value in the exception or its inner ones: the record carries only the scrubbed message.
+                error = new SkyErrorInfo(new SkyOperationException(Log.Scrub(error.Exception.Message)), error.ErrorId, error.Category, error.Target is string text ? Log.Scrub(text) : error.Target, error.RecommendedAction is null ? null : Log.Scrub(error.RecommendedAction));
+            }
+
             var record = new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target);
             if (error.RecommendedAction != null)
             {
@@ -147,6 +154,7 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>A warning that does not fail the cmdlet under <c>-Debug</c> in a host that cannot prompt (see remarks).</summary>
         internal void WriteSkyWarning(string message)
         {
+            message = Log.Scrub(message);
             if (!Given("Debug") || Given("WarningAction"))
             {
                 WriteWarning(message);
@@ -166,6 +174,7 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>A verbose line, written to the debug stream under <c>-Debug</c> alone (see remarks).</summary>
         internal void WriteSkyVerbose(string message)
         {
+            message = Log.Scrub(message);
             if (Given("Debug") && !Given("Verbose"))
             {
                 WriteDebug(message);
