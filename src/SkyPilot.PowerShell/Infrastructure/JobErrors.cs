@@ -20,6 +20,8 @@ namespace SkyPilot.PowerShell.Infrastructure
                     return new SkyErrorInfo(precheck, "PrecheckFailed", ErrorCategory.PermissionDenied, target, precheck.Hint);
                 case StagingFailedException staging:
                     return new SkyErrorInfo(staging, "StagingFailed", staging.File is null ? ErrorCategory.ConnectionError : ErrorCategory.WriteError, staging.File ?? target, staging.Hint);
+                case TaskVariablesException variables:
+                    return new SkyErrorInfo(variables, variables.ErrorId, variables.NotFound ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidArgument, variables.Target ?? target, variables.Hint);
                 case JobWaitTimeoutException timeout:
                     return new SkyErrorInfo(timeout, "JobWaitTimeout", ErrorCategory.OperationTimeout, timeout.Job, "Wait again with Wait-SkyJob -JobId " + timeout.Job.JobId + ", or stop it with Stop-SkyJob.");
                 case SkyApiException api:
