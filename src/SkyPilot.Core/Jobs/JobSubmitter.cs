@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core.Api;
@@ -36,8 +35,8 @@ namespace SkyPilot.Core.Jobs
         public SubmitPlan Plan(TaskFile task, string? endpoint, SkyEnvironment environment, CancellationToken cancellationToken)
         {
             var config = SkyConfig.LoadStrict(environment);
-            var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
-            var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
+            var hasLocalFiles = task.Tasks.Any(DefaultJobBucket.HasLocalFiles);
+            var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultJobBucket.For(task, environment, cloud => HasCredentials(cloud, environment)) : null;
             var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
             string? gcsReason = null;
             if (staging != null && !staging.IsEmpty && staging.Scheme == StagingPlan.GcsScheme)
@@ -348,14 +347,17 @@ namespace SkyPilot.Core.Jobs
             }
         }
 
-        /// <summary>
-        /// A per-user bucket when <c>jobs.bucket</c> is not set, named like SkyPilot's (<c>skypilot-filemounts-&lt;user&gt;-&lt;user hash&gt;</c>)
-        /// and stable across machines of the same user, so CI runners do not create a bucket per run.
-        /// </summary>
-        private static string DefaultBucketUri(SkyEnvironment environment)
+        /// <summary>Whether the cloud's identity is usable, from local files only (what the default bucket's store is chosen by).</summary>
+        private bool HasCredentials(string cloud, SkyEnvironment environment)
         {
-            var user = Regex.Replace(SkyUser.Name(environment).ToLowerInvariant(), "[^a-z0-9-]", "-");
-            return "gs://skypilot-filemounts-" + user + "-" + SkyUser.Id(environment);
+            try
+            {
+                return _checks.Clouds.Contains(cloud) && _checks.ResolveIdentity(cloud, environment).IsUsable;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                return false;
+            }
         }
     }
 }
