@@ -5,7 +5,7 @@ namespace SkyPilot.TestKit;
 /// <summary>
 /// moto with IAM users seeded and authorization enforced: alice may do everything the checks and staging need, bob lacks
 /// ec2:RunInstances (the seed scenario's identity B), carol may only ask who she is and assume the launcher role, dave may
-/// launch but has no S3 access at all (a job bucket he cannot write).
+/// launch and list his buckets but has no access to any bucket (a job bucket he cannot write).
 /// </summary>
 public sealed class MotoWorld : IAsyncDisposable
 {
@@ -49,7 +49,7 @@ public sealed class MotoWorld : IAsyncDisposable
     {
         var world = new MotoWorld(await MotoServer.StartAsync());
         var users = await world.Moto.SeedAsync(
-            [("alice", MotoServer.AllowAll), ("bob", MotoServer.NoLaunch), ("carol", MotoServer.Policy(["sts:GetCallerIdentity", "sts:AssumeRole"])), ("dave", MotoServer.Policy(["sts:GetCallerIdentity", "ec2:*"]))]);
+            [("alice", MotoServer.AllowAll), ("bob", MotoServer.NoLaunch), ("carol", MotoServer.Policy(["sts:GetCallerIdentity", "sts:AssumeRole"])), ("dave", MotoServer.Policy(["sts:GetCallerIdentity", "ec2:*", "s3:ListAllMyBuckets"]))]);
         (world.Alice, world.Bob, world.Carol, world.Dave) = (users["alice"], users["bob"], users["carol"], users["dave"]);
         var trust = new JsonObject
         {

@@ -38,14 +38,16 @@ namespace SkyPilot.Core.Jobs
             var hasLocalFiles = task.Tasks.Any(DefaultJobBucket.HasLocalFiles);
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultJobBucket.For(task, environment, cloud => HasCredentials(cloud, environment)) : null;
             var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
-            string? gcsReason = null;
-            if (staging != null && !staging.IsEmpty && staging.Scheme == StagingPlan.GcsScheme)
+            // The storage each cloud's identity needs: the job bucket's store, and the buckets file_mounts read from.
+            var storageNeeds = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (staging != null && !staging.IsEmpty)
             {
-                gcsReason = "stage local files in gs://" + staging.Bucket;
+                storageNeeds[StagingPlan.CloudOf(staging.Scheme)] = "stage local files in " + staging.BucketUri;
             }
-            else if (task.Tasks.SelectMany(t => t.FileMounts).Any(m => (m.Source?.StartsWith("gs://", StringComparison.OrdinalIgnoreCase) ?? false) || m.Store == "gcs"))
+
+            if (!storageNeeds.ContainsKey(KnownClouds.Gcp) && task.Tasks.SelectMany(t => t.FileMounts).Any(m => (m.Source?.StartsWith("gs://", StringComparison.OrdinalIgnoreCase) ?? false) || m.Store == "gcs"))
             {
-                gcsReason = "file_mounts read from Cloud Storage";
+                storageNeeds[KnownClouds.Gcp] = "file_mounts read from Cloud Storage";
             }
 
             return new SubmitPlan
@@ -56,7 +58,7 @@ namespace SkyPilot.Core.Jobs
                 Staging = staging,
                 // A candidate that names no cloud may run on any enabled cloud, so the task then needs compute anywhere.
                 ComputeCandidates = task.Tasks.Select(t => t.Resources.Any(r => r.Cloud is null) ? (IReadOnlyList<string>)Array.Empty<string>() : t.Clouds).ToList(),
-                GcsStorageReason = gcsReason,
+                StorageNeeds = storageNeeds,
             };
         }
 
@@ -85,11 +87,12 @@ namespace SkyPilot.Core.Jobs
             var computeTask = computeClouds.Count == 0
                 ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
                 : _checks.CheckAsync(environment, computeClouds, new[] { Capability.Compute }, false, cancellationToken);
-            var storageTask = plan.GcsStorageReason is null
+            var storageClouds = plan.StorageNeeds.Keys.Where(checkable.Contains).ToList();
+            var storageTask = storageClouds.Count == 0
                 ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
-                : _checks.CheckAsync(environment, new[] { KnownClouds.Gcp }, new[] { Capability.Storage }, false, cancellationToken);
+                : _checks.CheckAsync(environment, storageClouds, new[] { Capability.Storage }, false, cancellationToken);
             var compute = (await computeTask.ConfigureAwait(false)).ToDictionary(r => r.Cloud);
-            var storage = (await storageTask.ConfigureAwait(false)).FirstOrDefault();
+            var storage = (await storageTask.ConfigureAwait(false)).ToDictionary(r => r.Cloud);
 
             var items = new List<PrecheckItem>();
             for (var i = 0; i < plan.ComputeCandidates.Count; i++)
@@ -101,9 +104,12 @@ namespace SkyPilot.Core.Jobs
                     : ours);
             }
 
-            if (storage?.Storage is CapabilityResult gcs)
+            foreach (var need in plan.StorageNeeds)
             {
-                items.Add(FromCapability("storage on gcp (" + plan.GcsStorageReason + ")", gcs, storage.FromCache));
+                if (storage.TryGetValue(need.Key, out var result) && result.Storage is CapabilityResult capability)
+                {
+                    items.Add(FromCapability("storage on " + need.Key + " (" + need.Value + ")", capability, result.FromCache));
+                }
             }
 
             items.AddRange(await ServerViewPrecheck.RunAsync(api, plan, serverEnabled, compute, storage, environment, workspace, cancellationToken).ConfigureAwait(false));

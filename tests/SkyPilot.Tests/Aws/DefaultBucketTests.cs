@@ -42,8 +42,8 @@ public sealed class DefaultBucketChoiceTests : IDisposable
         plan.BucketUri.Should().StartWith(scheme + "://" + Name());
         plan.Staging!.Scheme.Should().Be(scheme);
         plan.Staging.MountUris.Values.Should().OnlyContain(u => u.StartsWith(scheme + "://", StringComparison.Ordinal));
-        // Only a gs:// stage needs GCP storage.
-        (plan.GcsStorageReason is null).Should().Be(scheme != "gs");
+        // The storage checked (ours and the API server's) is that of the bucket's store.
+        plan.StorageNeeds.Keys.Should().Equal(scheme == "gs" ? "gcp" : scheme == "s3" ? "aws" : "nebius");
     }
 
     [Fact]
