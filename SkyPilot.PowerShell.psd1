@@ -9,7 +9,6 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('SkyPilot.PowerShell.Format.ps1xml')
-    TypesToProcess       = @('SkyPilot.PowerShell.Types.ps1xml')
     CmdletsToExport      = @(
         'Test-SkyCloud'
         'Get-SkyCloudIdentity'

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
 using SkyPilot.Core.Internal;
@@ -9,7 +8,7 @@ namespace SkyPilot.Core.Api
 {
     /// <summary>
     /// The managed jobs this user last saw (<c>~/.sky/powershell-jobs.json</c>), so <c>-JobId</c> can complete offline.
-    /// Best effort: a damaged or unwritable file only means no completion.
+    /// Best effort: a damaged or unwritable file only means no completion (nothing is reported).
     /// </summary>
     public static class JobHistory
     {
@@ -35,30 +34,15 @@ namespace SkyPilot.Core.Api
             return SkyStateDirectory.File(env, "powershell-jobs.json");
         }
 
-        public static IReadOnlyList<Entry> Read(SkyEnvironment env)
-        {
-            try
-            {
-                return JsonConvert.DeserializeObject<List<Entry>>(File.ReadAllText(PathFor(env))) ?? new List<Entry>();
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException)
-            {
-                return Array.Empty<Entry>();
-            }
-        }
+        public static IReadOnlyList<Entry> Read(SkyEnvironment env) => File(env).Read();
 
         public static void Remember(SkyEnvironment env, IEnumerable<ManagedJob> jobs)
         {
-            try
-            {
-                var seen = jobs.Select(j => new Entry { JobId = j.JobId, Name = j.Name, Status = j.Status, Endpoint = j.Endpoint }).ToList();
-                var merged = seen.Concat(Read(env).Where(old => !seen.Any(s => s.JobId == old.JobId && s.Endpoint == old.Endpoint)))
-                    .Take(MaxJobs).ToList();
-                OwnerOnlyFile.WriteAtomically(PathFor(env), JsonConvert.SerializeObject(merged));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
+            var seen = jobs.Select(j => new Entry { JobId = j.JobId, Name = j.Name, Status = j.Status, Endpoint = j.Endpoint }).ToList();
+            File(env).Update(old => seen.Concat(old.Where(o => !seen.Any(s => s.JobId == o.JobId && s.Endpoint == o.Endpoint))), NullSkyLog.Instance);
         }
+
+        private static StateList<Entry> File(SkyEnvironment env) =>
+            new StateList<Entry>(PathFor(env), "job history", "skypilot-powershell/job-history", MaxJobs);
     }
 }

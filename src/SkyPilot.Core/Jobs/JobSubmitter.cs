@@ -185,7 +185,7 @@ namespace SkyPilot.Core.Jobs
                 }
                 catch (SkyApiException e) when (e.Failure == SkyApiFailure.LaunchOutcomeUnknown)
                 {
-                    PendingLaunches.Add(environment, endpoint, submission, marker, e.RequestId);
+                    PendingLaunches.Add(environment, endpoint, submission, marker, e.RequestId, _log);
                     throw;
                 }
                 catch (SkyApiException e) when (plan.Staging != null && !plan.Staging.IsEmpty && e.Failure != SkyApiFailure.RequestFailed)
@@ -238,21 +238,21 @@ namespace SkyPilot.Core.Jobs
             if (requestId is null)
             {
                 _log.Verbose("The earlier launch of this submission (" + pending.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture) + ") is not on the server: launching.");
-                PendingLaunches.Remove(environment, pending);
+                PendingLaunches.Remove(environment, pending, _log);
                 return null;
             }
 
             try
             {
                 var jobId = await api.LaunchResultAsync(requestId, cancellationToken).ConfigureAwait(false);
-                PendingLaunches.Remove(environment, pending);
+                PendingLaunches.Remove(environment, pending, _log);
                 _log.Warning("This submission was already launched at " + pending.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture) + " (request " + requestId + ", whose outcome was unknown then): returning managed job " + jobId + " instead of launching it again.");
                 return (jobId, requestId);
             }
             catch (SkyApiException e) when (e.Failure == SkyApiFailure.RequestFailed)
             {
                 _log.Verbose("The earlier launch of this submission failed on the server (" + e.Message + "): launching again.");
-                PendingLaunches.Remove(environment, pending);
+                PendingLaunches.Remove(environment, pending, _log);
                 return null;
             }
         }

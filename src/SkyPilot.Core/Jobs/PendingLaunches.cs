@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,7 +12,7 @@ namespace SkyPilot.Core.Jobs
     /// Launches whose outcome is unknown (<c>~/.sky/powershell-pending-launches.json</c>): the marker each carried, and a
     /// salted digest of the submission (endpoint, task as sent with its staged URIs, name, env and secrets) — never the
     /// content itself. Only the same submission run again looks its launch up; anything else launches anew.
-    /// Best effort: an unreadable file only means no recovery.
+    /// Best effort: an unreadable file only means no recovery; one that cannot be written is a warning.
     /// </summary>
     internal static class PendingLaunches
     {
@@ -44,47 +43,25 @@ namespace SkyPilot.Core.Jobs
         public static string PathFor(SkyEnvironment env) => SkyStateDirectory.File(env, "powershell-pending-launches.json");
 
         public static Entry? Find(SkyEnvironment env, string endpoint, string submission) =>
-            Read(env).FirstOrDefault(e => e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission));
+            Live(File(env).Read()).FirstOrDefault(e => e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission));
 
-        public static void Add(SkyEnvironment env, string endpoint, string submission, string marker, string? requestId)
+        public static void Add(SkyEnvironment env, string endpoint, string submission, string marker, string? requestId, ISkyLog log)
         {
             var salt = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
             var entry = new Entry { Endpoint = endpoint, Salt = salt, Digest = Digest(salt, submission), Marker = marker, RequestId = requestId, At = DateTimeOffset.UtcNow };
-            Write(env, new[] { entry }.Concat(Read(env).Where(e => !(e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission)))));
+            File(env).Update(old => new[] { entry }.Concat(Live(old).Where(e => !(e.Endpoint == endpoint && e.Digest == Digest(e.Salt, submission)))), log);
         }
 
-        public static void Remove(SkyEnvironment env, Entry entry) => Write(env, Read(env).Where(e => e.Marker != entry.Marker));
+        public static void Remove(SkyEnvironment env, Entry entry, ISkyLog log) => File(env).Update(old => Live(old).Where(e => e.Marker != entry.Marker), log);
 
-        private static IReadOnlyList<Entry> Read(SkyEnvironment env)
+        private static IEnumerable<Entry> Live(IEnumerable<Entry> entries)
         {
-            try
-            {
-                var path = PathFor(env);
-                if (!File.Exists(path) || new FileInfo(path).Length > 1024 * 1024)
-                {
-                    return Array.Empty<Entry>();
-                }
-
-                var cutoff = DateTimeOffset.UtcNow - MaxAge;
-                return (JsonConvert.DeserializeObject<List<Entry>>(File.ReadAllText(path)) ?? new List<Entry>())
-                    .Where(e => e != null && e.At > cutoff && e.Marker.Length > 0).ToList();
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException)
-            {
-                return Array.Empty<Entry>();
-            }
+            var cutoff = DateTimeOffset.UtcNow - MaxAge;
+            return entries.Where(e => e.At > cutoff && e.Marker.Length > 0);
         }
 
-        private static void Write(SkyEnvironment env, IEnumerable<Entry> entries)
-        {
-            try
-            {
-                OwnerOnlyFile.WriteAtomically(PathFor(env), JsonConvert.SerializeObject(entries.Take(MaxEntries).ToList()));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
-        }
+        private static StateList<Entry> File(SkyEnvironment env) =>
+            new StateList<Entry>(PathFor(env), "pending launch record", "skypilot-powershell/pending-launches", MaxEntries);
 
         private static string Digest(string salt, string submission)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
 using SkyPilot.Core.Internal;
@@ -35,34 +34,15 @@ namespace SkyPilot.Core.Jobs
         }
 
         public static Entry? Find(SkyEnvironment env, string endpoint, string cloud) =>
-            Read(env).FirstOrDefault(e => e.Endpoint == endpoint && e.Cloud == cloud);
+            File(env).Read().FirstOrDefault(e => e.Endpoint == endpoint && e.Cloud == cloud);
 
         public static void Remember(SkyEnvironment env, string endpoint, string cloud, string fingerprint, IEnumerable<string> capabilities)
         {
             var entry = new Entry { Endpoint = endpoint, Cloud = cloud, Fingerprint = fingerprint, Capabilities = capabilities.ToList(), At = DateTimeOffset.UtcNow };
-            try
-            {
-                var kept = new[] { entry }.Concat(Read(env).Where(e => !(e.Endpoint == endpoint && e.Cloud == cloud))).Take(MaxEntries).ToList();
-                OwnerOnlyFile.WriteAtomically(SkyStateDirectory.File(env, "powershell-server-checks.json"), JsonConvert.SerializeObject(kept));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
+            File(env).Update(old => new[] { entry }.Concat(old.Where(e => !(e.Endpoint == endpoint && e.Cloud == cloud))), NullSkyLog.Instance);
         }
 
-        private static IReadOnlyList<Entry> Read(SkyEnvironment env)
-        {
-            try
-            {
-                var path = SkyStateDirectory.File(env, "powershell-server-checks.json");
-                return File.Exists(path) && new FileInfo(path).Length < 1024 * 1024
-                    ? (JsonConvert.DeserializeObject<List<Entry>>(File.ReadAllText(path)) ?? new List<Entry>()).Where(e => e != null).ToList()
-                    : (IReadOnlyList<Entry>)Array.Empty<Entry>();
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException)
-            {
-                return Array.Empty<Entry>();
-            }
-        }
+        private static StateList<Entry> File(SkyEnvironment env) =>
+            new StateList<Entry>(SkyStateDirectory.File(env, "powershell-server-checks.json"), "server check memory", "skypilot-powershell/server-checks", MaxEntries);
     }
 }

@@ -20,6 +20,7 @@ namespace SkyPilot.PowerShell.Infrastructure
 
         public void OnImport()
         {
+            SerializationDepths.Register();
             if (Folder == "net8.0")
             {
                 IsolationType()?.GetMethod("Install")?.Invoke(null, new object[] { DependencyDirectory });

@@ -140,7 +140,7 @@ public sealed class ModuleConventionTests : IDisposable
     public void Module_folder_holds_the_cmdlet_dll_on_top_and_each_runtimes_dependencies_apart()
     {
         var top = Directory.GetFiles(RepositoryPaths.ModuleFolder).Select(Path.GetFileName).ToHashSet();
-        top.Should().BeEquivalentTo(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.Format.ps1xml", "SkyPilot.PowerShell.Types.ps1xml", "SkyPilot.PowerShell.dll"]);
+        top.Should().BeEquivalentTo(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.Format.ps1xml", "SkyPilot.PowerShell.dll"]);
         foreach (var runtime in new[] { "netstandard2.0", "net8.0" })
         {
             var files = Directory.GetFiles(Path.Combine(RepositoryPaths.ModuleFolder, "Dependencies", runtime)).Select(Path.GetFileName).ToList();

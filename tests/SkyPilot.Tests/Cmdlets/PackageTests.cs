@@ -36,7 +36,7 @@ public sealed class PackageTests : IDisposable
         using var zip = ZipFile.OpenRead(package);
         var names = zip.Entries.Select(e => e.FullName).ToHashSet();
 
-        names.Should().Contain(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.dll", "SkyPilot.PowerShell.Format.ps1xml", "SkyPilot.PowerShell.Types.ps1xml",
+        names.Should().Contain(["SkyPilot.PowerShell.psd1", "SkyPilot.PowerShell.dll", "SkyPilot.PowerShell.Format.ps1xml",
             "en-US/SkyPilot.PowerShell.dll-Help.xml", "Dependencies/net8.0/SkyPilot.Core.dll", "Dependencies/netstandard2.0/SkyPilot.Core.dll"]);
         names.Should().NotContain(n => n.EndsWith("System.Management.Automation.dll"));
         using (var packed = new StreamReader(zip.GetEntry("SkyPilot.PowerShell.psd1")!.Open()))
