@@ -38,7 +38,7 @@ namespace SkyPilot.Core.Jobs
             var config = SkyConfig.LoadStrict(environment);
             var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
-            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
+            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken, _log);
             string? gcsReason = null;
             if (staging != null && !staging.IsEmpty && staging.Scheme == StagingPlan.GcsScheme)
             {
