@@ -32,6 +32,20 @@ function Start-SkyTestServers {
     }
 }
 
+# Sends one command to the fake API server (see tests/SkyPilot.TestServers/Program.cs) and waits for its "ok".
+function Send-SkyTestServerCommand([string] $Command) {
+    $script:servers.StandardInput.WriteLine($Command)
+    $script:servers.StandardInput.Flush()
+    $null = $script:servers.StandardOutput.ReadLine()
+}
+
+# Submits a task that stages nothing (so only the API server and the compute check are involved) and returns the job.
+function Submit-SkyTestJob([string] $Name) {
+    $task = Join-Path $script:world.home "$Name.yaml"
+    Set-Content -LiteralPath $task -Value "name: $Name`nresources:`n  infra: gcp`nrun: echo $Name`n"
+    Submit-SkyJob -LiteralPath $task -ErrorAction Stop
+}
+
 function Stop-SkyTestServers {
     foreach ($entry in $script:saved.GetEnumerator()) {
         [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value)

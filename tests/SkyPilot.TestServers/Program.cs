@@ -92,10 +92,36 @@ Directory.CreateDirectory(root.Combine("gcloud"));
 Console.WriteLine(description.ToJsonString());
 Console.Out.Flush();
 
-// Run until the parent closes our stdin (or Ctrl+C).
+// Run until the parent closes our stdin (or Ctrl+C). Each stdin line is a command for the fake API server, answered "ok":
+//   log <job id> <text>                 appends a line to the job's log
+//   next-job-fails <STATUS> <reason>    the next launched job runs, then ends in STATUS with that failure reason
+//   next-job-runs                       the next launched job stays RUNNING
 var stop = new TaskCompletionSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-_ = Task.Run(() => { while (Console.In.Read() >= 0) { } stop.TrySetResult(); });
+_ = Task.Run(() =>
+{
+    while (Console.In.ReadLine() is { } line)
+    {
+        var parts = line.Split(' ', 3);
+        switch (parts[0])
+        {
+            case "log" when parts.Length == 3:
+                skyApi.AppendJobLog(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts[2].Replace("\\e", "\u001b"));
+                break;
+            case "next-job-fails" when parts.Length >= 2:
+                skyApi.ScriptNextJob(FakeSkyJobStatus.Pending, FakeSkyJobStatus.Running, FakeSkyJobStep.Fail(parts[1], parts.Length == 3 ? parts[2] : "failed"));
+                break;
+            case "next-job-runs":
+                skyApi.ScriptNextJob(FakeSkyJobStatus.Running);
+                break;
+        }
+
+        Console.WriteLine("ok");
+        Console.Out.Flush();
+    }
+
+    stop.TrySetResult();
+});
 await stop.Task;
 if (moto != null)
 {

@@ -37,7 +37,7 @@ namespace SkyPilot.Core.Jobs
             var config = SkyConfig.LoadStrict(environment);
             var hasLocalFiles = task.Tasks.Any(DefaultJobBucket.HasLocalFiles);
             var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultJobBucket.For(task, environment, cloud => HasCredentials(cloud, environment)) : null;
-            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
+            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken, _log);
             // The storage each cloud's identity needs: the job bucket's store, and the buckets file_mounts read from.
             var storageNeeds = new Dictionary<string, string>(StringComparer.Ordinal);
             if (staging != null && !staging.IsEmpty)

@@ -175,4 +175,44 @@ public sealed class JobCmdletTests(EngineWorld world) : IDisposable
             (Api.AuthMode, Api.SsoCookie) = (mode, accepted);
         }
     }
+
+    [Fact]
+    public async Task Unusable_http_and_poll_settings_are_warnings_naming_the_variable_and_the_default_is_used()
+    {
+        var done = await LaunchAsync("settings-done", "run: x\n", FakeSkyJobStatus.Succeeded);
+        using var env = world.UseGcp(("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "soon"), ("SKYPILOT_PS_JOB_POLL_SECONDS", "1e10"));
+
+        var listed = _session.Run("Get-SkyJob -JobId $args[0]", done).ShouldSucceed();
+        var waited = _session.Run("Wait-SkyJob -JobId $args[0]", done).ShouldSucceed();
+
+        listed.Output.Should().ContainSingle();
+        listed.Warnings.Should().ContainSingle(w => w.Contains("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"));
+        waited.Output.Should().ContainSingle().Which.Text("Status").Should().Be("SUCCEEDED");
+        waited.Warnings.Should().ContainSingle(w => w.Contains("SKYPILOT_PS_JOB_POLL_SECONDS"));
+    }
+
+    [Fact]
+    public void Workdir_entries_that_are_not_staged_are_warnings_naming_them()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // FIFOs are a Unix thing
+        }
+
+        using var env = world.UseGcp();
+        var workdir = world.Gcp.Temp.Combine("project", "skipping-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(workdir);
+        File.WriteAllText(Path.Combine(workdir, "train.py"), "print(1)\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(workdir, "pipe")]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var task = world.Gcp.Temp.WriteFile(Path.Combine("project", "skipping.yaml"), "name: skipping\nworkdir: " + workdir + "\nresources:\n  infra: gcp\nrun: python train.py\n");
+
+        var result = _session.Run("Submit-SkyJob -LiteralPath $args[0] -WhatIf", task).ShouldSucceed();
+
+        result.Warnings.Should().ContainSingle().Which.Should().Contain(Path.Combine(workdir, "pipe")).And.Contain("not staged");
+    }
 }
+
