@@ -45,8 +45,10 @@ function Invoke-PesterSuite {
     }
     $pester = Join-Path $packages "pester/$version/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester $version is not in $packages (restore the solution first: dotnet restore)" }
+    # A skipped, inconclusive or not-run test fails the suite too: on CI every test must run.
     $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSScriptRoot/tests'; " +
-        "`$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
+        "`$c.Run.Exit = `$true; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
+        "if (`$r.SkippedCount + `$r.InconclusiveCount + `$r.NotRunCount -gt 0) { Write-Host ('Pester: ' + `$r.SkippedCount + ' skipped, ' + `$r.InconclusiveCount + ' inconclusive, ' + `$r.NotRunCount + ' not run'); exit 1 }"
     $shell = @(Get-PwshCommand)
     & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
     return $LASTEXITCODE -eq 0

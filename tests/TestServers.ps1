@@ -1,13 +1,15 @@
-# Shared by the Pester files: starts tests/SkyPilot.TestServers (loopback Google and Nebius), imports the built module,
-# and points the environment at the servers. Dot-source it in BeforeAll.
+# Shared by the Pester files: starts tests/SkyPilot.TestServers (loopback Google and Nebius; with -With aws, kubernetes
+# also moto and the Kubernetes TLS fake), imports the built module, and points the environment at the servers; the
+# user's own AWS and Kubernetes variables are cleared. Dot-source it in BeforeAll.
 
 function Start-SkyTestServers {
+    param([ValidateSet('aws', 'kubernetes')] [string[]] $With = @())
     $root = Split-Path $PSScriptRoot -Parent
     Import-Module (Join-Path $root 'out/SkyPilot.PowerShell/SkyPilot.PowerShell.psd1') -Force
 
     $serverDll = Get-ChildItem (Join-Path $root 'tests/SkyPilot.TestServers/bin') -Recurse -Filter SkyPilot.TestServers.dll |
         Sort-Object LastWriteTime -Descending | Select-Object -First 1
-    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', "`"$($serverDll.FullName)`"")
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet', "`"$($serverDll.FullName)`" $($With -join ' ')")
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.UseShellExecute = $false
@@ -18,7 +20,9 @@ function Start-SkyTestServers {
     $names = @('HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT',
         'CLOUDSDK_ACTIVE_CONFIG_NAME', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE',
         'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', 'NEBIUS_ENDPOINT', 'NEBIUS_IAM_TOKEN', 'SKYPILOT_PS_CACHE_DIR',
-        'SKYPILOT_API_SERVER_ENDPOINT', 'SKYPILOT_PS_API_SERVER_LOCATION', 'SKYPILOT_SERVICE_ACCOUNT_TOKEN', 'SKYPILOT_PS_JOB_POLL_SECONDS')
+        'SKYPILOT_API_SERVER_ENDPOINT', 'SKYPILOT_PS_API_SERVER_LOCATION', 'SKYPILOT_SERVICE_ACCOUNT_TOKEN', 'SKYPILOT_PS_JOB_POLL_SECONDS',
+        'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL',
+        'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'KUBECONFIG')
     foreach ($name in $names) {
         $script:saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
@@ -26,6 +30,20 @@ function Start-SkyTestServers {
     foreach ($property in $script:world.env.PSObject.Properties) {
         [Environment]::SetEnvironmentVariable($property.Name, $property.Value)
     }
+}
+
+# Sends one command to the fake API server (see tests/SkyPilot.TestServers/Program.cs) and waits for its "ok".
+function Send-SkyTestServerCommand([string] $Command) {
+    $script:servers.StandardInput.WriteLine($Command)
+    $script:servers.StandardInput.Flush()
+    $null = $script:servers.StandardOutput.ReadLine()
+}
+
+# Submits a task that stages nothing (so only the API server and the compute check are involved) and returns the job.
+function Submit-SkyTestJob([string] $Name) {
+    $task = Join-Path $script:world.home "$Name.yaml"
+    Set-Content -LiteralPath $task -Value "name: $Name`nresources:`n  infra: gcp`nrun: echo $Name`n"
+    Submit-SkyJob -LiteralPath $task -ErrorAction Stop
 }
 
 function Stop-SkyTestServers {

@@ -1,5 +1,5 @@
 // Speed figures for BENCHMARKS.md.
-//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache)
+//   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- micro      (BenchmarkDotNet: identity, cache, warm four-cloud check)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- check      (loopback round trips, against gcloud)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- staging    (uploads, against gcloud storage cp)
 //   dotnet run -c Release --project benchmarks/SkyPilot.Benchmarks -- aws        (cold AWS check against moto, against aws sts get-caller-identity)
@@ -11,7 +11,7 @@ var mode = args.FirstOrDefault() ?? "check";
 switch (mode)
 {
     case "micro":
-        BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks)]).RunAll(args: args.Skip(1).ToArray());
+        BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks), typeof(FourCloudBenchmarks)]).RunAll(args: args.Skip(1).ToArray());
         break;
     case "staging":
         await StagingBenchmark.RunAsync(args.Skip(1).ToArray());

@@ -13,7 +13,7 @@ public enum FakeSkyAuthMode
     Basic,
 
     /// <summary>An SSO-protected server the caller has not logged in to: <c>/api/health</c> answers 401 <c>{"status":"needs_auth"}</c>, other routes 401.
-    /// A configured service-account token is still accepted.</summary>
+    /// A configured service-account token, or the <see cref="FakeSkyPilotApiServer.SsoCookie"/> session cookie, is accepted.</summary>
     NeedsAuth,
 }
 

@@ -64,6 +64,9 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     /// <summary>The accepted service-account token (<c>sky_...</c>); used by <see cref="FakeSkyAuthMode.ServiceAccountToken"/> and <see cref="FakeSkyAuthMode.NeedsAuth"/>.</summary>
     public string? ServiceAccountToken { get; set; }
 
+    /// <summary>With <see cref="FakeSkyAuthMode.NeedsAuth"/>: the SSO session cookie (<c>name=value</c>, as <c>sky api login</c> keeps it) that logs a caller in.</summary>
+    public string? SsoCookie { get; set; }
+
     public string? BasicUser { get; set; }
 
     public string? BasicPassword { get; set; }
@@ -285,7 +288,7 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
                 await WriteJson(context, 401, new JsonObject { ["detail"] = "Invalid credentials" });
                 return false;
             default:
-                if (bearerOk)
+                if (bearerOk || (SsoCookie is { Length: > 0 } cookie && context.Request.Headers.Cookie.ToString().Split("; ").Contains(cookie)))
                 {
                     return true;
                 }

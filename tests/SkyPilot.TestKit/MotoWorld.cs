@@ -4,7 +4,8 @@ namespace SkyPilot.TestKit;
 
 /// <summary>
 /// moto with IAM users seeded and authorization enforced: alice may do everything the checks and staging need, bob lacks
-/// ec2:RunInstances (the seed scenario's identity B), carol may only ask who she is and assume the launcher role.
+/// ec2:RunInstances (the seed scenario's identity B), carol may only ask who she is and assume the launcher role, dave may
+/// launch and list his buckets but has no access to any bucket (a job bucket he cannot write).
 /// </summary>
 public sealed class MotoWorld : IAsyncDisposable
 {
@@ -22,6 +23,8 @@ public sealed class MotoWorld : IAsyncDisposable
     public AwsTestUser Bob { get; private set; } = null!;
 
     public AwsTestUser Carol { get; private set; } = null!;
+
+    public AwsTestUser Dave { get; private set; } = null!;
 
     /// <summary>A role carol may assume, with alice's permissions.</summary>
     public string RoleArn { get; private set; } = string.Empty;
@@ -46,8 +49,8 @@ public sealed class MotoWorld : IAsyncDisposable
     {
         var world = new MotoWorld(await MotoServer.StartAsync());
         var users = await world.Moto.SeedAsync(
-            [("alice", MotoServer.AllowAll), ("bob", MotoServer.NoLaunch), ("carol", MotoServer.Policy(["sts:GetCallerIdentity", "sts:AssumeRole"]))]);
-        (world.Alice, world.Bob, world.Carol) = (users["alice"], users["bob"], users["carol"]);
+            [("alice", MotoServer.AllowAll), ("bob", MotoServer.NoLaunch), ("carol", MotoServer.Policy(["sts:GetCallerIdentity", "sts:AssumeRole"])), ("dave", MotoServer.Policy(["sts:GetCallerIdentity", "ec2:*", "s3:ListAllMyBuckets"]))]);
+        (world.Alice, world.Bob, world.Carol, world.Dave) = (users["alice"], users["bob"], users["carol"], users["dave"]);
         var trust = new JsonObject
         {
             ["Version"] = "2012-10-17",

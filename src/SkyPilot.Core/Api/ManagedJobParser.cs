@@ -12,7 +12,11 @@ namespace SkyPilot.Core.Api
         public static IReadOnlyList<ManagedJob> ParseQueue(JToken? value, string endpoint)
         {
             var items = value is JObject page ? page["jobs"] as JArray : value as JArray;
-            return items?.OfType<JObject>().Select(j => Parse(j, endpoint)).ToList() ?? new List<ManagedJob>();
+            var jobs = items?.OfType<JObject>().Select(j => Parse(j, endpoint)).ToList() ?? new List<ManagedJob>();
+
+            // A pipeline has one record per task: each record says how many tasks its job has (at least as many as listed).
+            var tasks = jobs.GroupBy(j => j.JobId).ToDictionary(g => g.Key, g => Math.Max(g.Count(), g.Max(j => j.TaskId) + 1));
+            return jobs.Select(j => j with { TaskCount = Math.Max(j.TaskCount, tasks[j.JobId]) }).ToList();
         }
 
         public static ManagedJob Parse(JObject job, string endpoint)

@@ -49,7 +49,7 @@ namespace SkyPilot.Core.Api
             _http = http;
             _endpoint = endpoint;
             _env = env;
-            _settings = HttpSettings.FromEnvironment(env);
+            _settings = HttpSettings.FromEnvironment(env, log);
             _log = log;
             _sender = new RetryingHttpSender(http, _settings, log);
             _once = new RetryingHttpSender(http, _settings.With(maxAttempts: 1), log);

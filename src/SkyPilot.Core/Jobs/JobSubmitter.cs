@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core.Api;
@@ -36,17 +35,19 @@ namespace SkyPilot.Core.Jobs
         public SubmitPlan Plan(TaskFile task, string? endpoint, SkyEnvironment environment, CancellationToken cancellationToken)
         {
             var config = SkyConfig.LoadStrict(environment);
-            var hasLocalFiles = task.Tasks.Any(t => t.Workdir != null || t.FileMounts.Any(m => m.Kind == FileMountKind.LocalPath || (m.Kind == FileMountKind.StorageObject && m.Source != null && !TaskParser.IsCloudUri(m.Source))));
-            var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultBucketUri(environment) : null;
-            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken);
-            string? gcsReason = null;
-            if (staging != null && !staging.IsEmpty && staging.Scheme == StagingPlan.GcsScheme)
+            var hasLocalFiles = task.Tasks.Any(DefaultJobBucket.HasLocalFiles);
+            var bucketUri = hasLocalFiles ? config.GetString("jobs.bucket") ?? DefaultJobBucket.For(task, environment, cloud => HasCredentials(cloud, environment)) : null;
+            var staging = bucketUri is null ? null : StagingPlanner.Plan(task, bucketUri, cancellationToken, _log);
+            // The storage each cloud's identity needs: the job bucket's store, and the buckets file_mounts read from.
+            var storageNeeds = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (staging != null && !staging.IsEmpty)
             {
-                gcsReason = "stage local files in gs://" + staging.Bucket;
+                storageNeeds[StagingPlan.CloudOf(staging.Scheme)] = "stage local files in " + staging.BucketUri;
             }
-            else if (task.Tasks.SelectMany(t => t.FileMounts).Any(m => (m.Source?.StartsWith("gs://", StringComparison.OrdinalIgnoreCase) ?? false) || m.Store == "gcs"))
+
+            if (!storageNeeds.ContainsKey(KnownClouds.Gcp) && task.Tasks.SelectMany(t => t.FileMounts).Any(m => (m.Source?.StartsWith("gs://", StringComparison.OrdinalIgnoreCase) ?? false) || m.Store == "gcs"))
             {
-                gcsReason = "file_mounts read from Cloud Storage";
+                storageNeeds[KnownClouds.Gcp] = "file_mounts read from Cloud Storage";
             }
 
             return new SubmitPlan
@@ -56,7 +57,7 @@ namespace SkyPilot.Core.Jobs
                 Staging = staging,
                 // A candidate that names no cloud may run on any enabled cloud, so the task then needs compute anywhere.
                 ComputeCandidates = task.Tasks.Select(t => t.Resources.Any(r => r.Cloud is null) ? (IReadOnlyList<string>)Array.Empty<string>() : t.Clouds).ToList(),
-                GcsStorageReason = gcsReason,
+                StorageNeeds = storageNeeds,
             };
         }
 
@@ -85,11 +86,12 @@ namespace SkyPilot.Core.Jobs
             var computeTask = computeClouds.Count == 0
                 ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
                 : _checks.CheckAsync(environment, computeClouds, new[] { Capability.Compute }, false, cancellationToken);
-            var storageTask = plan.GcsStorageReason is null
+            var storageClouds = plan.StorageNeeds.Keys.Where(checkable.Contains).ToList();
+            var storageTask = storageClouds.Count == 0
                 ? Task.FromResult<IReadOnlyList<CloudCheckResult>>(Array.Empty<CloudCheckResult>())
-                : _checks.CheckAsync(environment, new[] { KnownClouds.Gcp }, new[] { Capability.Storage }, false, cancellationToken);
+                : _checks.CheckAsync(environment, storageClouds, new[] { Capability.Storage }, false, cancellationToken);
             var compute = (await computeTask.ConfigureAwait(false)).ToDictionary(r => r.Cloud);
-            var storage = (await storageTask.ConfigureAwait(false)).FirstOrDefault();
+            var storage = (await storageTask.ConfigureAwait(false)).ToDictionary(r => r.Cloud);
 
             var items = new List<PrecheckItem>();
             for (var i = 0; i < plan.ComputeCandidates.Count; i++)
@@ -101,9 +103,12 @@ namespace SkyPilot.Core.Jobs
                     : ours);
             }
 
-            if (storage?.Storage is CapabilityResult gcs)
+            foreach (var need in plan.StorageNeeds)
             {
-                items.Add(FromCapability("storage on gcp (" + plan.GcsStorageReason + ")", gcs, storage.FromCache));
+                if (storage.TryGetValue(need.Key, out var result) && result.Storage is CapabilityResult capability)
+                {
+                    items.Add(FromCapability("storage on " + need.Key + " (" + need.Value + ")", capability, result.FromCache));
+                }
             }
 
             items.AddRange(await ServerViewPrecheck.RunAsync(api, plan, serverEnabled, compute, storage, environment, workspace, cancellationToken).ConfigureAwait(false));
@@ -347,14 +352,17 @@ namespace SkyPilot.Core.Jobs
             }
         }
 
-        /// <summary>
-        /// A per-user bucket when <c>jobs.bucket</c> is not set, named like SkyPilot's (<c>skypilot-filemounts-&lt;user&gt;-&lt;user hash&gt;</c>)
-        /// and stable across machines of the same user, so CI runners do not create a bucket per run.
-        /// </summary>
-        private static string DefaultBucketUri(SkyEnvironment environment)
+        /// <summary>Whether the cloud's identity is usable, from local files only (what the default bucket's store is chosen by).</summary>
+        private bool HasCredentials(string cloud, SkyEnvironment environment)
         {
-            var user = Regex.Replace(SkyUser.Name(environment).ToLowerInvariant(), "[^a-z0-9-]", "-");
-            return "gs://skypilot-filemounts-" + user + "-" + SkyUser.Id(environment);
+            try
+            {
+                return _checks.Clouds.Contains(cloud) && _checks.ResolveIdentity(cloud, environment).IsUsable;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                return false;
+            }
         }
     }
 }

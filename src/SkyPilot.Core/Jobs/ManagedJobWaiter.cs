@@ -14,9 +14,6 @@ namespace SkyPilot.Core.Jobs
     /// </summary>
     public sealed class ManagedJobWaiter
     {
-        /// <summary>Seconds between polls. Environment: <c>SKYPILOT_PS_JOB_POLL_SECONDS</c> (default 5).</summary>
-        public const string PollVariable = "SKYPILOT_PS_JOB_POLL_SECONDS";
-
         private const int MaxConsecutiveFailures = 10;
         private const int MaxPollsNotFound = 12;
         private readonly SkyApiClient _api;
@@ -27,9 +24,10 @@ namespace SkyPilot.Core.Jobs
         {
             _api = api;
             _log = log;
-            _interval = double.TryParse(env.Get(PollVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 3600
-                ? TimeSpan.FromSeconds(s)
-                : TimeSpan.FromSeconds(5);
+            // SKYPILOT_PS_JOB_POLL_SECONDS (default 5): an unusable value is the default, with a warning naming it.
+            var settings = Config.SkySettings.For(env);
+            settings.ReportTo(log);
+            _interval = settings.Seconds(Config.SkySettings.JobPollSeconds);
         }
 
         /// <summary>

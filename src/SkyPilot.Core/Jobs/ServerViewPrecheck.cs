@@ -24,17 +24,17 @@ namespace SkyPilot.Core.Jobs
             SubmitPlan plan,
             IReadOnlyList<string> serverEnabled,
             IReadOnlyDictionary<string, CloudCheckResult> ourCompute,
-            CloudCheckResult? ourStorage,
+            IReadOnlyDictionary<string, CloudCheckResult> ourStorage,
             SkyEnvironment env,
             string workspace,
             CancellationToken cancellationToken)
         {
             var endpoint = api.Endpoint.ToString();
-            var storageCloud = plan.GcsStorageReason is null ? null : KnownClouds.Gcp;
+            var storageClouds = plan.StorageNeeds.Keys.ToList();
             var candidates = plan.ComputeCandidates.Select(c => c.Count > 0 ? c : serverEnabled.Union(ourCompute.Where(r => r.Value.Compute?.Allowed == true).Select(r => r.Key)).Distinct().ToList()).ToList();
-            var relevant = candidates.SelectMany(c => c).Concat(storageCloud is null ? Array.Empty<string>() : new[] { storageCloud }).Distinct().ToList();
+            var relevant = candidates.SelectMany(c => c).Concat(storageClouds).Distinct().ToList();
 
-            string Fingerprint(string cloud) => ourCompute.TryGetValue(cloud, out var r) ? r.Identity.Fingerprint : cloud == ourStorage?.Cloud ? ourStorage!.Identity.Fingerprint : string.Empty;
+            string Fingerprint(string cloud) => ourCompute.TryGetValue(cloud, out var r) ? r.Identity.Fingerprint : ourStorage.TryGetValue(cloud, out var s) ? s.Identity.Fingerprint : string.Empty;
             bool OursAllows(string cloud) => ourCompute.TryGetValue(cloud, out var r) && r.Compute?.Allowed == true;
 
             var refresh = relevant.Where(cloud =>
@@ -43,7 +43,7 @@ namespace SkyPilot.Core.Jobs
                 return remembered is null
                     || remembered.Fingerprint != Fingerprint(cloud)
                     || (ourCompute.ContainsKey(cloud) && OursAllows(cloud) != serverEnabled.Contains(cloud))
-                    || (cloud == storageCloud && !remembered.Capabilities.Contains(Storage));
+                    || (storageClouds.Contains(cloud) && !remembered.Capabilities.Contains(Storage));
             }).ToList();
 
             ServerCloudView? view = null;
@@ -71,11 +71,13 @@ namespace SkyPilot.Core.Jobs
                     : Refused(label + " on " + (clouds.Count == 0 ? "any cloud" : string.Join(" or ", clouds)), clouds, Compute, view, ourCompute, endpoint));
             }
 
-            if (storageCloud != null)
+            foreach (var need in plan.StorageNeeds)
             {
-                items.Add(ServerAllows(storageCloud, Storage)
-                    ? new PrecheckItem { Requirement = "storage on gcp as the API server sees it", Cloud = storageCloud, Passed = true, Reason = "the API server at " + endpoint + " has GCP storage enabled" }
-                    : Refused("storage on gcp as the API server sees it (" + plan.GcsStorageReason + ")", new[] { storageCloud }, Storage, view, ourStorage is null ? ourCompute : new Dictionary<string, CloudCheckResult> { [storageCloud] = ourStorage }, endpoint));
+                var cloud = need.Key;
+                var requirement = "storage on " + cloud + " as the API server sees it";
+                items.Add(ServerAllows(cloud, Storage)
+                    ? new PrecheckItem { Requirement = requirement, Cloud = cloud, Passed = true, Reason = "the API server at " + endpoint + " has " + KnownClouds.DisplayName(cloud) + " storage enabled" }
+                    : Refused(requirement + " (" + need.Value + ")", new[] { cloud }, Storage, view, ourStorage.ContainsKey(cloud) ? ourStorage : ourCompute, endpoint));
             }
 
             return items;

@@ -18,8 +18,8 @@ namespace SkyPilot.Core.Jobs
         /// <summary>Per task, the clouds whose compute it may run on (empty: any enabled cloud).</summary>
         public IReadOnlyList<IReadOnlyList<string>> ComputeCandidates { get; init; } = new List<IReadOnlyList<string>>();
 
-        /// <summary>Why GCP storage access is needed, when it is.</summary>
-        public string? GcsStorageReason { get; init; }
+        /// <summary>The clouds whose storage the task needs (the job bucket's store, buckets file_mounts read from), with why.</summary>
+        public IReadOnlyDictionary<string, string> StorageNeeds { get; init; } = new Dictionary<string, string>();
 
         public string Describe()
         {
@@ -43,9 +43,9 @@ namespace SkyPilot.Core.Jobs
                 text.AppendLine("  - compute on " + (clouds.Count == 0 ? "at least one enabled cloud" : string.Join(" or ", clouds)) + " (task " + (i + 1) + ")");
             }
 
-            if (GcsStorageReason != null)
+            foreach (var need in StorageNeeds)
             {
-                text.AppendLine("  - storage on gcp (" + GcsStorageReason + ")");
+                text.AppendLine("  - storage on " + need.Key + " (" + need.Value + ")");
             }
 
             if (Staging != null && !Staging.IsEmpty)

@@ -108,11 +108,15 @@ namespace SkyPilot.Core.Storage
         {
             Requirement = requirement,
             Cloud = CloudName,
-            Reason = "no access to the bucket for " + target.Identity.DisplayName + " (" + action + " denied)",
+            Reason = "no access to the bucket for " + Who(target.Identity) + " (" + action + " denied)",
             Hint = "Grant s3:ListBucket, s3:GetObject and s3:PutObject on arn:aws:s3:::" + staging.Bucket + " (and its objects), or set jobs.bucket in ~/.sky/config.yaml to a bucket you can write.",
             MissingPermissions = new[] { action },
             Identity = target.Identity,
         };
+
+        /// <summary>The account when known, else the profile the credentials come from (the ARN needs a call the precheck does not make).</summary>
+        private static string Who(CloudIdentity identity) =>
+            identity.Account ?? (identity.Configuration is null ? identity.DisplayName : "profile '" + identity.Configuration + "' " + identity.DisplayName);
 
         private static async Task PutAsync(S3Client s3, string bucket, StagedFile file, Action<long> sent, CancellationToken cancellationToken)
         {

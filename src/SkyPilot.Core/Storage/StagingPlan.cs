@@ -44,6 +44,9 @@ namespace SkyPilot.Core.Storage
         /// <summary>The job bucket's scheme: <c>gs</c>, <c>s3</c> or <c>nebius</c>.</summary>
         public string Scheme { get; }
 
+        /// <summary>The cloud whose identity writes a bucket of the scheme (<c>gcp</c>, <c>aws</c>, <c>nebius</c>).</summary>
+        public static string CloudOf(string scheme) => scheme == GcsScheme ? KnownClouds.Gcp : scheme == S3Scheme ? KnownClouds.Aws : KnownClouds.Nebius;
+
         /// <summary>SkyPilot's store name for the scheme (<c>gcs</c>, <c>s3</c>, <c>nebius</c>).</summary>
         public string Store => Scheme == GcsScheme ? "gcs" : Scheme;
 

@@ -37,7 +37,7 @@ namespace SkyPilot.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var settings = CacheSettings.FromEnvironment(environment, Log);
@@ -57,7 +57,7 @@ namespace SkyPilot.PowerShell.Commands
             var approved = new HashSet<(string, Capability, string)>();
             foreach (var entry in candidates)
             {
-                if (sink.ShouldProcess(Describe(entry), "Remove cached check result"))
+                if (ShouldProcess(Describe(entry), "Remove cached check result"))
                 {
                     approved.Add((entry.Cloud, entry.Capability, entry.Fingerprint));
                 }
@@ -65,18 +65,18 @@ namespace SkyPilot.PowerShell.Commands
 
             if (approved.Count == 0)
             {
-                sink.WriteVerbose(candidates.Count == 0 ? "No cached results match." : "Nothing removed.");
+                WriteSkyVerbose(candidates.Count == 0 ? "No cached results match." : "Nothing removed.");
                 return;
             }
 
-            var removed = Run(sink, ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
-            sink.WriteVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
+            var removed = Run(ct => cache.RemoveAsync(e => approved.Contains((e.Cloud, e.Capability, e.Fingerprint)), ct), cancellationToken);
+            WriteSkyVerbose("Removed " + removed.Count + " cached result(s) from " + cache.FilePath);
             if (PassThru.IsPresent)
             {
                 var shown = candidates.ToDictionary(e => (e.Cloud, e.Capability, e.Fingerprint));
                 foreach (var entry in removed)
                 {
-                    sink.WriteObject(shown.TryGetValue((entry.Cloud, entry.Capability, entry.Fingerprint), out var validated) ? validated : entry);
+                    WriteObject(shown.TryGetValue((entry.Cloud, entry.Capability, entry.Fingerprint), out var validated) ? validated : entry);
                 }
             }
         }

@@ -18,7 +18,7 @@ namespace SkyPilot.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             object? target = Endpoint;
@@ -26,11 +26,11 @@ namespace SkyPilot.PowerShell.Commands
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
                 target = api.Endpoint.ToString();
-                sink.WriteObject(Run(sink, ct => api.GetServerInfoAsync(ct), cancellationToken));
+                WriteObject(Run(ct => api.GetServerInfoAsync(ct), cancellationToken));
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, target));
+                WriteError(ErrorMapping.From(e, target));
             }
         }
     }

@@ -21,24 +21,24 @@ namespace SkyPilot.PowerShell.Commands
         [ArgumentCompleter(typeof(CloudNameCompleter))]
         public string[]? Cloud { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var service = CloudCheckService.CreateDefault(environment, Log);
             if (service.Cache is null)
             {
-                sink.WriteVerbose("The check cache is disabled (SKYPILOT_PS_CACHE=off).");
+                WriteSkyVerbose("The check cache is disabled (SKYPILOT_PS_CACHE=off).");
                 return;
             }
 
-            sink.WriteVerbose("Reading " + service.Cache.FilePath);
+            WriteSkyVerbose("Reading " + service.Cache.FilePath);
             var clouds = KnownClouds.Normalize(Cloud);
             var entries = service.Cache.Read().Validate(
                 cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
                 DateTimeOffset.UtcNow);
             foreach (var entry in entries.Where(e => clouds is null || clouds.Contains(e.Cloud)).OrderBy(e => e.Cloud).ThenBy(e => e.Capability).ThenByDescending(e => e.CheckedAt))
             {
-                sink.WriteObject(entry);
+                WriteObject(entry);
             }
         }
     }

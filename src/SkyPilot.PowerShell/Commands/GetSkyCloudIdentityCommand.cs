@@ -20,7 +20,7 @@ namespace SkyPilot.PowerShell.Commands
         [ArgumentCompleter(typeof(CloudNameCompleter))]
         public string[]? Cloud { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var service = CloudCheckService.CreateDefault(environment, Log);
@@ -29,15 +29,15 @@ namespace SkyPilot.PowerShell.Commands
                 var identity = service.ResolveIdentity(cloud, environment);
                 foreach (var warning in identity.Warnings)
                 {
-                    sink.WriteWarning(KnownClouds.DisplayName(cloud) + ": " + warning);
+                    WriteSkyWarning(KnownClouds.DisplayName(cloud) + ": " + warning);
                 }
 
                 if (identity.Problem != null)
                 {
-                    sink.WriteVerbose(KnownClouds.DisplayName(cloud) + ": " + identity.Problem);
+                    WriteSkyVerbose(KnownClouds.DisplayName(cloud) + ": " + identity.Problem);
                 }
 
-                sink.WriteObject(identity);
+                WriteObject(identity);
             }
         }
     }

@@ -34,33 +34,15 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Every user's jobs, not only yours.</summary>
         [Parameter]
-        public SwitchParameter AllUsers
-        {
-            get => AllUsersRequested;
-            set => AllUsersRequested = value.IsPresent;
-        }
-
-        internal bool AllUsersRequested { get; set; }
+        public SwitchParameter AllUsers { get; set; }
 
         /// <summary>Only jobs that have not ended.</summary>
         [Parameter]
-        public SwitchParameter SkipFinished
-        {
-            get => SkipFinishedRequested;
-            set => SkipFinishedRequested = value.IsPresent;
-        }
-
-        internal bool SkipFinishedRequested { get; set; }
+        public SwitchParameter SkipFinished { get; set; }
 
         /// <summary>Ask the jobs controller for fresh statuses (starts it if it is down).</summary>
         [Parameter]
-        public SwitchParameter Refresh
-        {
-            get => RefreshRequested;
-            set => RefreshRequested = value.IsPresent;
-        }
-
-        internal bool RefreshRequested { get; set; }
+        public SwitchParameter Refresh { get; set; }
 
         /// <summary>Only jobs of this SkyPilot workspace.</summary>
         [Parameter]
@@ -76,13 +58,13 @@ namespace SkyPilot.PowerShell.Commands
         /// Like Get-Process -Id: a job id, or a name without wildcards, that matches no job is a non-terminating
         /// ObjectNotFound error; a wildcard that matches nothing is not.
         /// </summary>
-        private void ReportNotFound(ICmdletSink sink, IReadOnlyCollection<ManagedJob> jobs, object? endpoint)
+        private void ReportNotFound(IReadOnlyCollection<ManagedJob> jobs, object? endpoint)
         {
             foreach (var id in JobId ?? new long[0])
             {
                 if (!jobs.Any(j => j.JobId == id))
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job with id " + id + " at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, id, "List your jobs with Get-SkyJob."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job with id " + id + " at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, id, "List your jobs with Get-SkyJob."));
                 }
             }
 
@@ -90,12 +72,12 @@ namespace SkyPilot.PowerShell.Commands
             {
                 if (!jobs.Any(j => string.Equals(j.Name, name, System.StringComparison.OrdinalIgnoreCase)))
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job named '" + name + "' at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, name, "List your jobs with Get-SkyJob."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job named '" + name + "' at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, name, "List your jobs with Get-SkyJob."));
                 }
             }
         }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             object? target = null;
@@ -103,8 +85,8 @@ namespace SkyPilot.PowerShell.Commands
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
                 target = api.Endpoint.ToString();
-                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsersRequested, SkipFinished = SkipFinishedRequested, Refresh = RefreshRequested, Workspace = Workspace };
-                var jobs = Run(sink, ct => api.QueueAsync(query, ct), cancellationToken);
+                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsers.IsPresent, SkipFinished = SkipFinished.IsPresent, Refresh = Refresh.IsPresent, Workspace = Workspace };
+                var jobs = Run(ct => api.QueueAsync(query, ct), cancellationToken);
                 var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
                 var matching = jobs
                     .Where(j => JobId is null || JobId.Contains(j.JobId))
@@ -116,14 +98,14 @@ namespace SkyPilot.PowerShell.Commands
                 JobHistory.Remember(environment, matching);
                 foreach (var job in matching)
                 {
-                    sink.WriteObject(job);
+                    WriteObject(job);
                 }
 
-                ReportNotFound(sink, jobs, target);
+                ReportNotFound(jobs, target);
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, target));
+                WriteError(ErrorMapping.From(e, target));
             }
         }
     }

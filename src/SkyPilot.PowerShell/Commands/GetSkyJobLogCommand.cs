@@ -25,13 +25,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Keep writing lines until the job ends (Ctrl+C stops following; the job keeps running).</summary>
         [Parameter]
-        public SwitchParameter Follow
-        {
-            get => FollowRequested;
-            set => FollowRequested = value.IsPresent;
-        }
-
-        internal bool FollowRequested { get; set; }
+        public SwitchParameter Follow { get; set; }
 
         /// <summary>Only the last lines.</summary>
         [Parameter]
@@ -40,52 +34,46 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>The jobs controller's log for the job instead of the job's own.</summary>
         [Parameter]
-        public SwitchParameter Controller
-        {
-            get => ControllerRequested;
-            set => ControllerRequested = value.IsPresent;
-        }
-
-        internal bool ControllerRequested { get; set; }
+        public SwitchParameter Controller { get; set; }
 
         /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var target = Name ?? (object)JobId;
             try
             {
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
-                var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = FollowRequested, Tail = Tail > 0 ? Tail : (int?)null, Controller = ControllerRequested };
+                var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = Follow.IsPresent, Tail = Tail > 0 ? Tail : (int?)null, Controller = Controller.IsPresent };
                 var keepAnsi = RendersVirtualTerminal();
-                var exit = RunStreaming(sink, (emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
-                Report(sink, exit, target);
+                var exit = RunStreaming((emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
+                Report(exit, target);
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, target));
+                WriteError(ErrorMapping.From(e, target));
             }
         }
 
-        private static void Report(ICmdletSink sink, int? exit, object target)
+        private void Report(int? exit, object target)
         {
             switch (exit)
             {
                 case JobLogQuery.Failed:
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " failed."), "JobFailed", ErrorCategory.InvalidResult, target, "See why with Get-SkyJob; the controller's log: Get-SkyJobLog -Controller."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " failed."), "JobFailed", ErrorCategory.InvalidResult, target, "See why with Get-SkyJob; the controller's log: Get-SkyJobLog -Controller."));
                     break;
                 case JobLogQuery.NotFound:
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " was not found."), "JobNotFound", ErrorCategory.ObjectNotFound, target, "List your jobs with Get-SkyJob."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " was not found."), "JobNotFound", ErrorCategory.ObjectNotFound, target, "List your jobs with Get-SkyJob."));
                     break;
                 case JobLogQuery.NotFinished:
-                    sink.WriteWarning("Managed job " + target + " has not finished; follow it with -Follow.");
+                    WriteSkyWarning("Managed job " + target + " has not finished; follow it with -Follow.");
                     break;
                 case JobLogQuery.Cancelled:
-                    sink.WriteWarning("Managed job " + target + " was cancelled.");
+                    WriteSkyWarning("Managed job " + target + " was cancelled.");
                     break;
             }
         }

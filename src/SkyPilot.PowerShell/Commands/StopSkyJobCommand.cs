@@ -32,13 +32,7 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Cancels all your unfinished jobs.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "All")]
-        public SwitchParameter All
-        {
-            get => AllRequested;
-            set => AllRequested = value.IsPresent;
-        }
-
-        internal bool AllRequested { get; set; }
+        public SwitchParameter All { get; set; }
 
         /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -47,18 +41,12 @@ namespace SkyPilot.PowerShell.Commands
 
         /// <summary>Emit the jobs after the cancel request.</summary>
         [Parameter]
-        public SwitchParameter PassThru
-        {
-            get => PassThruRequested;
-            set => PassThruRequested = value.IsPresent;
-        }
-
-        internal bool PassThruRequested { get; set; }
+        public SwitchParameter PassThru { get; set; }
 
         /// <summary>Collects the approved ids of one pipeline record (-Name and -All are resolved once, at the end).</summary>
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
-            if (Name != null || AllRequested)
+            if (Name != null || All.IsPresent)
             {
                 _selections.Add((Endpoint, Name));
                 return;
@@ -71,22 +59,22 @@ namespace SkyPilot.PowerShell.Commands
         /// Asks about each requested id naming the job and its status; a job that already ended is a warning, not a prompt.
         /// An id the queue does not list is still sent: the cancel request says whether it exists.
         /// </summary>
-        private void ApproveRequested(ICmdletSink sink, SkyEnvironment environment, CancellationToken cancellationToken)
+        private void ApproveRequested(SkyEnvironment environment, CancellationToken cancellationToken)
         {
             foreach (var group in _requested.GroupBy(r => r.Endpoint))
             {
-                Guard(sink, group.Key, api =>
+                Guard(group.Key, api =>
                 {
                     var ids = group.Select(r => r.JobId).Distinct().ToList();
-                    var known = Run(sink, ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken)
+                    var known = Run(ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken)
                         .GroupBy(j => j.JobId).ToDictionary(g => g.Key, g => g.First());
                     foreach (var id in ids)
                     {
                         if (known.TryGetValue(id, out var job) && job.IsTerminal)
                         {
-                            sink.WriteWarning("Managed job " + id + " (" + (job.Name ?? "unnamed") + ") has already ended (" + job.Status + "); nothing to cancel.");
+                            WriteSkyWarning("Managed job " + id + " (" + (job.Name ?? "unnamed") + ") has already ended (" + job.Status + "); nothing to cancel.");
                         }
-                        else if (sink.ShouldProcess(Target(id, group.Key) + (job is null ? string.Empty : " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")"), "Cancel"))
+                        else if (ShouldProcess(Target(id, group.Key) + (job is null ? string.Empty : " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")"), "Cancel"))
                         {
                             _approved.Add((group.Key, id));
                         }
@@ -96,19 +84,19 @@ namespace SkyPilot.PowerShell.Commands
         }
 
         /// <summary>Cancels everything approved, one request per server; a failure at one server does not stop the others.</summary>
-        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Complete(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
-            ApproveRequested(sink, environment, cancellationToken);
+            ApproveRequested(environment, cancellationToken);
             foreach (var (endpoint, names) in _selections)
             {
-                Guard(sink, endpoint, api =>
+                Guard(endpoint, api =>
                 {
-                    var active = Run(sink, ct => api.QueueAsync(new ManagedJobQuery { SkipFinished = true }, ct), cancellationToken);
+                    var active = Run(ct => api.QueueAsync(new ManagedJobQuery { SkipFinished = true }, ct), cancellationToken);
                     var patterns = names?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
                     foreach (var job in active.Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty))).GroupBy(j => j.JobId).Select(g => g.First()))
                     {
-                        if (sink.ShouldProcess(Target(job.JobId, endpoint) + " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")", "Cancel"))
+                        if (ShouldProcess(Target(job.JobId, endpoint) + " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")", "Cancel"))
                         {
                             _approved.Add((endpoint, job.JobId));
                         }
@@ -118,46 +106,46 @@ namespace SkyPilot.PowerShell.Commands
 
             foreach (var group in _approved.GroupBy(a => a.Endpoint))
             {
-                Guard(sink, group.Key, api =>
+                Guard(group.Key, api =>
                 {
                     var ids = group.Select(a => a.JobId).Distinct().ToList();
-                    foreach (var outcome in Run(sink, ct => api.CancelAsync(ids, ct), cancellationToken))
+                    foreach (var outcome in Run(ct => api.CancelAsync(ids, ct), cancellationToken))
                     {
-                        Report(sink, outcome, api.Endpoint.ToString());
+                        Report(outcome, api.Endpoint.ToString());
                     }
 
-                    if (PassThruRequested)
+                    if (PassThru.IsPresent)
                     {
-                        foreach (var job in Run(sink, ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken))
+                        foreach (var job in Run(ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken))
                         {
-                            sink.WriteObject(job);
+                            WriteObject(job);
                         }
                     }
                 }, environment);
             }
         }
 
-        private static void Report(ICmdletSink sink, CancelOutcome outcome, string endpoint)
+        private void Report(CancelOutcome outcome, string endpoint)
         {
             switch (outcome.Result)
             {
                 case CancelResult.Scheduled:
-                    sink.WriteVerbose("Managed job " + outcome.JobId + " at " + endpoint + " is scheduled to be cancelled.");
+                    WriteSkyVerbose("Managed job " + outcome.JobId + " at " + endpoint + " is scheduled to be cancelled.");
                     break;
                 case CancelResult.AlreadyTerminal:
-                    sink.WriteWarning("Managed job " + outcome.JobId + " had already ended (" + outcome.Status + "); nothing was cancelled.");
+                    WriteSkyWarning("Managed job " + outcome.JobId + " had already ended (" + outcome.Status + "); nothing was cancelled.");
                     break;
                 case CancelResult.NotFound:
                     var message = "Managed job " + outcome.JobId + " was not found at " + endpoint + "; nothing was cancelled.";
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobNotFound", ErrorCategory.ObjectNotFound, outcome.JobId, "List your jobs with Get-SkyJob (another user's jobs: Get-SkyJob -AllUsers)."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobNotFound", ErrorCategory.ObjectNotFound, outcome.JobId, "List your jobs with Get-SkyJob (another user's jobs: Get-SkyJob -AllUsers)."));
                     break;
                 default:
-                    sink.WriteWarning("The server did not say what it did with managed job " + outcome.JobId + "; check it with Get-SkyJob -JobId " + outcome.JobId + ".");
+                    WriteSkyWarning("The server did not say what it did with managed job " + outcome.JobId + "; check it with Get-SkyJob -JobId " + outcome.JobId + ".");
                     break;
             }
         }
 
-        private void Guard(ICmdletSink sink, string? endpoint, System.Action<SkyApiClient> work, SkyEnvironment environment)
+        private void Guard(string? endpoint, System.Action<SkyApiClient> work, SkyEnvironment environment)
         {
             object? target = endpoint;
             try
@@ -168,7 +156,7 @@ namespace SkyPilot.PowerShell.Commands
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, target));
+                WriteError(ErrorMapping.From(e, target));
             }
         }
 

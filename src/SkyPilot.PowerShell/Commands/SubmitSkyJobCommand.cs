@@ -1,8 +1,10 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core;
@@ -41,21 +43,33 @@ namespace SkyPilot.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
+        /// <summary>Envs for every task (over the task's envs and -EnvFile): @{ NAME = 'value' }.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? Env { get; set; }
+
+        /// <summary>A dotenv file of envs (KEY=VALUE lines) for every task: over the task's envs, under -Env.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EnvFile { get; set; }
+
+        /// <summary>
+        /// Secrets for every task: names whose values are taken from the environment (as sky jobs launch --secret NAME),
+        /// or @{ NAME = [securestring] }. Their values never appear in any output, message or file of this module.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Secret { get; set; }
+
         /// <summary>Wait until the job ends; a FAILED* status is written as an error record.</summary>
         [Parameter]
-        public SwitchParameter Wait
-        {
-            get => WaitRequested;
-            set => WaitRequested = value.IsPresent;
-        }
+        public SwitchParameter Wait { get; set; }
 
-        internal bool WaitRequested { get; set; }
-
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
-            foreach (var path in TaskPaths(sink))
+            foreach (var path in TaskPaths())
             {
-                Submit(sink, path, cancellationToken);
+                Submit(path, cancellationToken);
             }
         }
 
@@ -63,7 +77,7 @@ namespace SkyPilot.PowerShell.Commands
         /// The task files as file-system paths, resolved the PowerShell way: against the current location, through the
         /// provider (~, PSDrives, provider-qualified paths); wildcards in -Path expand, -LiteralPath is taken as given.
         /// </summary>
-        private IEnumerable<string> TaskPaths(ICmdletSink sink)
+        private IEnumerable<string> TaskPaths()
         {
             var literal = LiteralPath != null;
             foreach (var given in LiteralPath ?? Path)
@@ -99,19 +113,19 @@ namespace SkyPilot.PowerShell.Commands
                 }
                 catch (Exception e) when (e is ItemNotFoundException || e is System.Management.Automation.DriveNotFoundException || e is ProviderNotFoundException || e is PSArgumentException || e is NotSupportedException)
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "': " + e.Message), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "': " + e.Message), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
                     continue;
                 }
 
                 if (resolved.Count == 0)
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No task file matches '" + given + "'."), "TaskFileNotFound", ErrorCategory.ObjectNotFound, given, "Check the path: it is resolved against the current location (Get-Location)."));
                     continue;
                 }
 
                 if (provider?.Name != "FileSystem")
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("'" + given + "' is not a file-system path (provider " + provider?.Name + ")."), "TaskFileNotAFile", ErrorCategory.InvalidArgument, given, "Give the task's YAML file on a file-system drive."));
                     continue;
                 }
 
@@ -122,42 +136,45 @@ namespace SkyPilot.PowerShell.Commands
             }
         }
 
-        private void Submit(ICmdletSink sink, string path, CancellationToken cancellationToken)
+        private void Submit(string path, CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             try
             {
-                var task = TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory);
+                var variables = TaskVariables.Resolve(EnvPairs(), EnvFile is null ? null : FileSystemPath(EnvFile), SecretPairs(), environment);
+                Log.Conceal(variables.SecretValues);
+                var task = variables.ApplyTo(TaskParser.ParseFile(path, CurrentDirectory, environment.HomeDirectory));
+                WriteSkyVerbose("Given at submission: " + variables.Describe());
                 var service = CloudCheckService.CreateDefault(environment, Log);
                 var submitter = new JobSubmitter(service, SharedHttpClient.Instance, Log);
-                var plan = Run(sink, ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
-                sink.WriteVerbose(plan.Describe());
-                if (!sink.ShouldProcess(ShortTarget(path, plan), "Submit managed job"))
+                var plan = Run(ct => Task.Run(() => submitter.Plan(task, Endpoint, environment, ct), ct), cancellationToken);
+                WriteSkyVerbose(plan.Describe());
+                if (!ShouldProcess(ShortTarget(path, plan), "Submit managed job"))
                 {
                     return;
                 }
 
-                var checks = Run(sink, ct => submitter.PrecheckAsync(plan, environment, ct), cancellationToken);
+                var checks = Run(ct => submitter.PrecheckAsync(plan, environment, ct), cancellationToken);
                 foreach (var check in checks)
                 {
                     if (check.Unverified)
                     {
-                        sink.WriteWarning("Not verified: " + check.Requirement + " (" + check.Reason + ")");
+                        WriteSkyWarning("Not verified: " + check.Requirement + " (" + check.Reason + ")");
                     }
                     else
                     {
-                        sink.WriteVerbose("Precheck passed: " + check);
+                        WriteSkyVerbose("Precheck passed: " + check);
                     }
                 }
 
-                var job = Run(sink, ct => submitter.SubmitAsync(plan, Name, environment, p => Log.Progress(StagingRecord(p)), ct), cancellationToken);
+                var job = Run(ct => submitter.SubmitAsync(plan, Name, environment, p => Log.Progress(StagingRecord(p)), ct), cancellationToken);
                 Log.Progress(new SkyProgress(1, "Staging files", "done", 100, completed: true));
                 JobHistory.Remember(environment, new[] { job });
-                if (WaitRequested)
+                if (Wait.IsPresent)
                 {
                     try
                     {
-                        job = WaitForJob(sink, plan.Endpoint, environment, job, cancellationToken);
+                        job = WaitForJob(plan.Endpoint, environment, job, cancellationToken);
                     }
                     catch (Exception e) when (e is PipelineStoppedException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
                     {
@@ -166,11 +183,71 @@ namespace SkyPilot.PowerShell.Commands
                     }
                 }
 
-                sink.WriteObject(job);
+                WriteObject(job);
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, path));
+                WriteError(ErrorMapping.From(e, path));
+            }
+        }
+
+        private IEnumerable<KeyValuePair<string, string>> EnvPairs()
+        {
+            foreach (DictionaryEntry entry in Env ?? new Hashtable())
+            {
+                yield return new KeyValuePair<string, string>(entry.Key.ToString() ?? string.Empty, LanguagePrimitives.ConvertTo<string>(entry.Value) ?? string.Empty);
+            }
+        }
+
+        /// <summary>-Secret's names (value from the environment: null) and hashtables of SecureString (or plain) values.</summary>
+        private IEnumerable<KeyValuePair<string, string?>> SecretPairs()
+        {
+            foreach (var item in Secret ?? new object[0])
+            {
+                switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+                {
+                    case string name:
+                        yield return new KeyValuePair<string, string?>(name, null);
+                        break;
+                    case IDictionary map:
+                        foreach (DictionaryEntry entry in map)
+                        {
+                            yield return new KeyValuePair<string, string?>(entry.Key.ToString() ?? string.Empty, Plain(entry.Key, entry.Value is PSObject value ? value.BaseObject : entry.Value));
+                        }
+
+                        break;
+                    default:
+                        throw new ArgumentException("-Secret takes names (taken from the environment) or a hashtable of names to SecureString values, not a " + item?.GetType().Name + ".");
+                }
+            }
+        }
+
+        private static string? Plain(object key, object? value)
+        {
+            switch (value)
+            {
+                case null:
+                    return null;
+                case SecureString secure:
+                    return new System.Net.NetworkCredential(string.Empty, secure).Password;
+                case PSCredential credential:
+                    return credential.GetNetworkCredential().Password;
+                case string text:
+                    return text;
+                default:
+                    throw new ArgumentException("The secret " + key + " must be a SecureString (or a string), not a " + value.GetType().Name + ".");
+            }
+        }
+
+        private string FileSystemPath(string given)
+        {
+            try
+            {
+                return SessionState.Path.GetUnresolvedProviderPathFromPSPath(given);
+            }
+            catch (PSInvalidOperationException)
+            {
+                return System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory, given));
             }
         }
 
@@ -200,15 +277,15 @@ namespace SkyPilot.PowerShell.Commands
         }
 
         /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>
-        private ManagedJob WaitForJob(ICmdletSink sink, SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
+        private ManagedJob WaitForJob(SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
         {
             var waiter = new ManagedJobWaiter(new SkyApiClient(SharedHttpClient.Instance, endpoint, environment, Log), environment, Log);
             try
             {
-                var final = Run(sink, ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
+                var final = Run(ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);
                 if (JobErrors.Ended(final) is SkyErrorInfo failed)
                 {
-                    sink.WriteError(failed);
+                    WriteError(failed);
                 }
 
                 return final;
@@ -216,7 +293,7 @@ namespace SkyPilot.PowerShell.Commands
             catch (SkyApiException e)
             {
                 var message = "Managed job " + job.JobId + " was submitted, but waiting for it failed: " + e.Message;
-                sink.WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
+                WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobWaitFailed", ErrorCategory.ConnectionError, job, "Wait for it with Wait-SkyJob -JobId " + job.JobId + "; do not submit it again."));
                 return job;
             }
         }

@@ -36,40 +36,40 @@ namespace SkyPilot.PowerShell.Commands
         private bool _allAllowed = true;
         private bool _anyChecked;
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
-            sink.WriteVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
-            var results = Run(sink, ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
+            WriteSkyVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));
+            var results = Run(ct => service.CheckAsync(environment, clouds, Capability, Refresh.IsPresent, ct), cancellationToken);
             foreach (var result in results)
             {
                 foreach (var warning in result.Identity.Warnings)
                 {
-                    sink.WriteWarning(KnownClouds.DisplayName(result.Cloud) + ": " + warning);
+                    WriteSkyWarning(KnownClouds.DisplayName(result.Cloud) + ": " + warning);
                 }
 
                 // "Could not ask" is not "denied": say so, so a script can tell the two apart.
                 foreach (var notChecked in result.Capabilities.Where(c => c.Status == CheckStatus.Unreachable || c.Status == CheckStatus.Unavailable))
                 {
-                    sink.WriteWarning(KnownClouds.DisplayName(result.Cloud) + " " + notChecked.Capability.ToString().ToLowerInvariant() + " could not be checked (" + notChecked.Status + "): " + notChecked.Reason);
+                    WriteSkyWarning(KnownClouds.DisplayName(result.Cloud) + " " + notChecked.Capability.ToString().ToLowerInvariant() + " could not be checked (" + notChecked.Status + "): " + notChecked.Reason);
                 }
 
                 _anyChecked = true;
                 _allAllowed &= result.Enabled;
                 if (!Quiet)
                 {
-                    sink.WriteObject(result);
+                    WriteObject(result);
                 }
             }
         }
 
-        internal override void Complete(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Complete(CancellationToken cancellationToken)
         {
             if (Quiet)
             {
-                sink.WriteObject(_anyChecked && _allAllowed);
+                WriteObject(_anyChecked && _allAllowed);
             }
         }
     }

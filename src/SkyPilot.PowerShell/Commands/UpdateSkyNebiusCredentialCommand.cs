@@ -40,7 +40,7 @@ namespace SkyPilot.PowerShell.Commands
         [Parameter(ParameterSetName = CliSet)]
         public SwitchParameter Force { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             var manager = new NebiusCredentialManager(NebiusCloudChecker.DefaultCaller(Log));
@@ -51,25 +51,25 @@ namespace SkyPilot.PowerShell.Commands
             if (FromCli.IsPresent)
             {
                 var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
-                var fromCli = Run(sink, ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
+                var fromCli = Run(ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
                 token = fromCli.Token;
                 tenant = tenant ?? fromCli.TenantId;
             }
 
             if (token != null || tenant != null)
             {
-                var validation = Run(sink, ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
+                var validation = Run(ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
                 warnings.AddRange(validation.Warnings);
                 var paths = new NebiusPaths(environment);
                 var target = string.Join(", ", Targets(paths, token, tenant));
-                if (!sink.ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
+                if (!ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
                 {
                     return;
                 }
 
                 foreach (var path in manager.Write(environment, token, tenant))
                 {
-                    sink.WriteVerbose("Wrote " + path);
+                    WriteSkyVerbose("Wrote " + path);
                 }
 
                 written = true;
@@ -81,14 +81,14 @@ namespace SkyPilot.PowerShell.Commands
 
             // Re-validate what is on disk now, replacing any cached Nebius result (the 'sky check nebius' refresh).
             var service = CloudCheckService.CreateDefault(environment, Log);
-            var result = Run(sink, ct => service.CheckAsync(environment, new[] { KnownClouds.Nebius }, new[] { Capability.Compute }, true, ct), cancellationToken)[0];
+            var result = Run(ct => service.CheckAsync(environment, new[] { KnownClouds.Nebius }, new[] { Capability.Compute }, true, ct), cancellationToken)[0];
             var status = NebiusCredentialManager.StatusFrom(result, written, warnings);
             foreach (var warning in status.Warnings)
             {
-                sink.WriteWarning("Nebius: " + warning);
+                WriteSkyWarning("Nebius: " + warning);
             }
 
-            sink.WriteObject(status);
+            WriteObject(status);
         }
 
         private static IEnumerable<string> Targets(NebiusPaths paths, string? token, string? tenant)

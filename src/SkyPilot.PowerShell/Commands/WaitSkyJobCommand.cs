@@ -36,7 +36,7 @@ namespace SkyPilot.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
-        internal override void Execute(ICmdletSink sink, CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken)
         {
             var environment = SkyEnvironment.FromProcess();
             object? target = Name ?? (object)JobId;
@@ -45,10 +45,10 @@ namespace SkyPilot.PowerShell.Commands
                 var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
                 var ids = Name is null
                     ? JobId
-                    : Run(sink, ct => api.QueueAsync(new ManagedJobQuery(), ct), cancellationToken).Where(j => j.Name == Name).Select(j => j.JobId).OrderByDescending(id => id).Take(1).ToArray();
+                    : Run(ct => api.QueueAsync(new ManagedJobQuery(), ct), cancellationToken).Where(j => j.Name == Name).Select(j => j.JobId).OrderByDescending(id => id).Take(1).ToArray();
                 if (ids.Length == 0)
                 {
-                    sink.WriteError(new SkyErrorInfo(new SkyOperationException("No managed job is named '" + Name + "'."), "JobNotFound", ErrorCategory.ObjectNotFound, Name, "List your jobs with Get-SkyJob."));
+                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job is named '" + Name + "'."), "JobNotFound", ErrorCategory.ObjectNotFound, Name, "List your jobs with Get-SkyJob."));
                     return;
                 }
 
@@ -57,17 +57,17 @@ namespace SkyPilot.PowerShell.Commands
                 {
                     target = id;
                     var job = new ManagedJob { JobId = id, Endpoint = api.Endpoint.ToString() };
-                    var final = Run(sink, ct => waiter.WaitAsync(job, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, new JobProgress(Log), ct), cancellationToken);
-                    sink.WriteObject(final);
+                    var final = Run(ct => waiter.WaitAsync(job, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, new JobProgress(Log), ct), cancellationToken);
+                    WriteObject(final);
                     if (JobErrors.Ended(final) is SkyErrorInfo failed)
                     {
-                        sink.WriteError(failed);
+                        WriteError(failed);
                     }
                 }
             }
             catch (SkyException e)
             {
-                sink.WriteError(ErrorMapping.From(e, target));
+                WriteError(ErrorMapping.From(e, target));
             }
         }
     }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using SkyPilot.Core;
 using SkyPilot.Core.Http;
@@ -12,6 +14,7 @@ namespace SkyPilot.PowerShell.Infrastructure
     {
         private readonly ConcurrentQueue<(char Kind, string Message)> _queue = new ConcurrentQueue<(char, string)>();
         private SkyProgress? _progress;
+        private string[] _concealed = new string[0];
 
         /// <summary>Signalled whenever a line is queued.</summary>
         public AutoResetEvent Queued { get; } = new AutoResetEvent(false);
@@ -29,11 +32,11 @@ namespace SkyPilot.PowerShell.Infrastructure
             Queued.Set();
         }
 
-        public void DrainTo(ICmdletSink sink)
+        public void DrainTo(SkyCmdlet cmdlet)
         {
             if (Interlocked.Exchange(ref _progress, null) is SkyProgress progress)
             {
-                sink.WriteProgress(progress);
+                cmdlet.WriteProgress(progress);
             }
 
             while (_queue.TryDequeue(out var line))
@@ -41,21 +44,40 @@ namespace SkyPilot.PowerShell.Infrastructure
                 switch (line.Kind)
                 {
                     case 'W':
-                        sink.WriteWarning(line.Message);
+                        cmdlet.WriteSkyWarning(line.Message);
                         break;
                     case 'V':
-                        sink.WriteVerbose(line.Message);
+                        cmdlet.WriteSkyVerbose(line.Message);
                         break;
                     default:
-                        sink.WriteDebug(line.Message);
+                        cmdlet.WriteDebug(line.Message);
                         break;
                 }
             }
         }
 
+        /// <summary>
+        /// Values never to be shown (the secrets of a submission), on top of the patterns <see cref="Redactor"/> knows.
+        /// Values shorter than 3 characters are not concealed: hiding them would garble every message.
+        /// </summary>
+        public void Conceal(IEnumerable<string> values) =>
+            _concealed = _concealed.Concat(values.Where(v => v != null && v.Length >= 3)).Distinct().OrderByDescending(v => v.Length).ToArray();
+
+        /// <summary>The text as it may be shown: known secret patterns and concealed values replaced.</summary>
+        public string Scrub(string? text)
+        {
+            var scrubbed = Redactor.Redact(text);
+            foreach (var value in _concealed)
+            {
+                scrubbed = scrubbed.Replace(value, "[redacted]");
+            }
+
+            return scrubbed;
+        }
+
         private void Enqueue(char kind, string message)
         {
-            _queue.Enqueue((kind, Redactor.Redact(message)));
+            _queue.Enqueue((kind, Scrub(message)));
             Queued.Set();
         }
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -9,6 +10,13 @@ namespace SkyPilot.PowerShell.Infrastructure
     /// Base of every cmdlet: a cancellation token cancelled by Ctrl+C (<see cref="StopProcessing"/>), async Core calls
     /// run off the pipeline thread without a synchronization context, and every write on the pipeline thread.
     /// </summary>
+    /// <remarks>
+    /// A compiled cmdlet given <c>-Debug</c> gets the Inquire preference for its verbose and warning streams, so every
+    /// verbose line or warning prompts, and in a non-interactive host (CI) the prompt is an error thrown from the write.
+    /// Under <c>-Debug</c> <see cref="WriteSkyVerbose"/> therefore writes to the debug stream (unless <c>-Verbose</c> was
+    /// given too), and a warning whose prompt cannot be shown still counts as written (it already is) instead of failing
+    /// the cmdlet after it may have changed state.
+    /// </remarks>
     public abstract class SkyCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
@@ -16,11 +24,11 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>Collects Core's verbose, debug and warning lines for the pipeline thread.</summary>
         internal QueuedLog Log { get; } = new QueuedLog();
 
-        /// <summary>The cmdlet's logic, written against <see cref="ICmdletSink"/> so it can run without a runspace.</summary>
-        internal abstract void Execute(ICmdletSink sink, CancellationToken cancellationToken);
+        /// <summary>The cmdlet's work for one pipeline record.</summary>
+        internal abstract void Execute(CancellationToken cancellationToken);
 
         /// <summary>Work after the last pipeline record, for cmdlets that collect input first and act once (default: none).</summary>
-        internal virtual void Complete(ICmdletSink sink, CancellationToken cancellationToken)
+        internal virtual void Complete(CancellationToken cancellationToken)
         {
         }
 
@@ -47,18 +55,32 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
         internal CancellationToken Cancellation => _cancellation.Token;
 
-        /// <summary>Cancels work in flight.</summary>
-        internal void Cancel() => _cancellation.Cancel();
+        protected override void ProcessRecord() => Step(Execute);
 
-        protected override void ProcessRecord() => Step(Invoke);
+        protected override void EndProcessing() => Step(Complete);
 
-        protected override void EndProcessing() => Step(InvokeComplete);
+        protected override void StopProcessing() => _cancellation.Cancel();
 
-        private void Step(Action<ICmdletSink> step)
+        private void Step(Action<CancellationToken> logic)
         {
             try
             {
-                step(new PSCmdletSink(this));
+                try
+                {
+                    logic(_cancellation.Token);
+                }
+                catch (Exception e) when (!(e is RuntimeException) && !(e is OperationCanceledException))
+                {
+                    // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace. The
+                    // engine's own exceptions (a stopped pipeline, a prompt the host cannot show, an Inquire answered
+                    // "Halt") are PowerShell's to report, as for any cmdlet; Core never throws them.
+                    Log.DrainTo(this);
+                    WriteError(ErrorMapping.From(e));
+                }
+                finally
+                {
+                    Log.DrainTo(this);
+                }
             }
             catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
             {
@@ -66,54 +88,15 @@ namespace SkyPilot.PowerShell.Infrastructure
             }
         }
 
-        /// <summary>Runs the logic for one pipeline record with the cmdlet's cancellation token.</summary>
-        internal void Invoke(ICmdletSink sink) => Guarded(sink, Execute);
-
-        /// <summary>Runs <see cref="Complete"/> the same way, once after the last record.</summary>
-        internal void InvokeComplete(ICmdletSink sink) => Guarded(sink, Complete);
-
-        private void Guarded(ICmdletSink sink, Action<ICmdletSink, CancellationToken> logic)
-        {
-            try
-            {
-                logic(sink, _cancellation.Token);
-            }
-            catch (Exception e) when (!(e is RuntimeException) && !(e is OperationCanceledException))
-            {
-                // Report, don't crash: a record with a stable id, a category and the hint; never a stack trace. The engine's
-                // own exceptions (a stopped pipeline, a prompt the host cannot show, an Inquire answered "Halt") are
-                // PowerShell's to report, as for any cmdlet; Core never throws them.
-                Log.DrainTo(sink);
-                sink.WriteError(ErrorMapping.From(e));
-            }
-            finally
-            {
-                Log.DrainTo(sink);
-            }
-        }
-
-        protected override void StopProcessing() => Cancel();
-
         /// <summary>
         /// Runs async work on the thread pool and waits on the pipeline thread, draining Core's log lines
         /// into the streams as they arrive.
         /// </summary>
-        internal T Run<T>(ICmdletSink sink, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-        {
-            var task = Task.Run(() => work(cancellationToken), cancellationToken);
-            var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, Log.Queued };
-            while (!task.IsCompleted)
-            {
-                WaitHandle.WaitAny(handles);
-                Log.DrainTo(sink);
-            }
-
-            Log.DrainTo(sink);
-            return task.GetAwaiter().GetResult();
-        }
+        internal T Run<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+            RunStreaming((_, ct) => work(ct), cancellationToken);
 
         /// <summary>Like <see cref="Run{T}"/>, and what the work emits (from any thread) is written to the output as it comes.</summary>
-        internal T RunStreaming<T>(ICmdletSink sink, Func<Action<object>, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        internal T RunStreaming<T>(Func<Action<object>, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
         {
             var emitted = new System.Collections.Concurrent.ConcurrentQueue<object>();
             void Emit(object value)
@@ -124,9 +107,10 @@ namespace SkyPilot.PowerShell.Infrastructure
 
             void Drain()
             {
+                Log.DrainTo(this);
                 while (emitted.TryDequeue(out var value))
                 {
-                    sink.WriteObject(value);
+                    WriteObject(value);
                 }
             }
 
@@ -135,13 +119,81 @@ namespace SkyPilot.PowerShell.Infrastructure
             while (!task.IsCompleted)
             {
                 WaitHandle.WaitAny(handles);
-                Log.DrainTo(sink);
                 Drain();
             }
 
-            Log.DrainTo(sink);
             Drain();
             return task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Writes an error record built from <paramref name="error"/>, with its recommended action.</summary>
+        internal void WriteError(SkyErrorInfo error)
+        {
+            var full = error.Exception.ToString();
+            if (Log.Scrub(full) != full || Log.Scrub(error.RecommendedAction) != (error.RecommendedAction ?? string.Empty))
+            {
+                // A concealed value in the exception or its inner ones: the record carries only the scrubbed message.
+                error = new SkyErrorInfo(new SkyOperationException(Log.Scrub(error.Exception.Message)), error.ErrorId, error.Category, error.Target is string text ? Log.Scrub(text) : error.Target, error.RecommendedAction is null ? null : Log.Scrub(error.RecommendedAction));
+            }
+
+            var record = new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target);
+            if (error.RecommendedAction != null)
+            {
+                record.ErrorDetails = new ErrorDetails(error.Exception.Message) { RecommendedAction = error.RecommendedAction };
+            }
+
+            WriteError(record);
+        }
+
+        internal void WriteProgress(SkyProgress progress) => WriteProgress(new ProgressRecord(progress.ActivityId, progress.Activity, progress.Status)
+        {
+            PercentComplete = progress.PercentComplete,
+            RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+        });
+
+        /// <summary>A warning that does not fail the cmdlet under <c>-Debug</c> in a host that cannot prompt (see remarks).</summary>
+        internal void WriteSkyWarning(string message)
+        {
+            message = Log.Scrub(message);
+            if (!Given("Debug") || Given("WarningAction"))
+            {
+                WriteWarning(message);
+                return;
+            }
+
+            try
+            {
+                WriteWarning(message);
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is HostException)
+            {
+                // No interactive host to ask "Continue with this operation?": the warning is already in the stream.
+            }
+        }
+
+        /// <summary>A verbose line, written to the debug stream under <c>-Debug</c> alone (see remarks).</summary>
+        internal void WriteSkyVerbose(string message)
+        {
+            message = Log.Scrub(message);
+            if (Given("Debug") && !Given("Verbose"))
+            {
+                WriteDebug(message);
+            }
+            else
+            {
+                WriteVerbose(message);
+            }
+        }
+
+        private bool Given(string parameter)
+        {
+            var bound = MyInvocation?.BoundParameters;
+            if (bound is null || !bound.TryGetValue(parameter, out var value))
+            {
+                return false;
+            }
+
+            return parameter != "Debug" || (value is SwitchParameter on && on.IsPresent);
         }
 
         public void Dispose()

@@ -53,7 +53,7 @@ public sealed class CmdletSurfaceTests(EngineWorld world, SharedSession session)
     [InlineData("Get-SkyCache", "__AllParameterSets[Cloud]")]
     [InlineData("Clear-SkyCache", "__AllParameterSets[Cloud,Capability,Fingerprint,PassThru]")]
     [InlineData("Update-SkyNebiusCredential", "*Refresh[] Set[Token,TenantId,Force] FromCli[TenantId,FromCli!,Force]")]
-    [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Wait]")]
+    [InlineData("Submit-SkyJob", "*Path[Path!,Name,Endpoint,Env,EnvFile,Secret,Wait] LiteralPath[LiteralPath!,Name,Endpoint,Env,EnvFile,Secret,Wait]")]
     [InlineData("Get-SkyJob", "__AllParameterSets[JobId,Name,Status,AllUsers,SkipFinished,Refresh,Workspace,Endpoint]")]
     [InlineData("Stop-SkyJob", "*JobId[JobId!,Endpoint,PassThru] Name[Name!,Endpoint,PassThru] All[All!,Endpoint,PassThru]")]
     [InlineData("Get-SkyJobLog", "*JobId[JobId!,Follow,Tail,Controller,Endpoint] Name[Name!,Follow,Tail,Controller,Endpoint]")]

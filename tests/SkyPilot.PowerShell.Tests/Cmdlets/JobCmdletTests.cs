@@ -71,6 +71,26 @@ public sealed class JobCmdletTests(EngineWorld world) : IDisposable
     }
 
     [Fact]
+    public async Task Get_SkyJob_shows_each_task_of_a_pipeline_with_its_task_id_not_as_duplicate_rows()
+    {
+        using var env = world.UseGcp();
+        var id = await LaunchAsync("view-pipe", "name: view-pipe\n---\nname: a\nrun: echo a\n---\nname: b\nrun: echo b\n", FakeSkyJobStatus.Running);
+
+        var text = _session.Run("Get-SkyJob -JobId $args[0] | Out-String -Width 80", id).ShouldSucceed().Output.Single().ToString()!;
+
+        var header = text.Split('\n').First(l => l.Contains("JobId"));
+        header.Should().MatchRegex(@"JobId\s+Task\s+Name\s+Status");
+        var rows = text.Split('\n').Where(l => l.TrimStart().StartsWith(id + " ", StringComparison.Ordinal)).Select(l => l.TrimEnd()).ToList();
+        rows.Should().HaveCount(2).And.OnlyHaveUniqueItems();
+        rows[0].Should().MatchRegex("^\\s*" + id + "\\s+0\\s+\\S");
+        rows[1].Should().MatchRegex("^\\s*" + id + "\\s+1\\s+\\S");
+        var single = await LaunchAsync("view-single", "run: x\n", FakeSkyJobStatus.Running);
+        var singleRow = _session.Run("Get-SkyJob -JobId $args[0] | Out-String -Width 80", single).ShouldSucceed().Output.Single().ToString()!
+            .Split('\n').Single(l => l.TrimStart().StartsWith(single + " ", StringComparison.Ordinal));
+        singleRow.Should().MatchRegex("^\\s*" + single + "\\s+view-single", "a single task shows no task id");
+    }
+
+    [Fact]
     public async Task Wait_SkyJob_writes_the_failed_job_and_a_JobFailed_error_and_a_timeout_says_it_is_still_running()
     {
         using var env = world.UseGcp(("SKYPILOT_PS_JOB_POLL_SECONDS", "0.05"));
@@ -118,4 +138,81 @@ public sealed class JobCmdletTests(EngineWorld world) : IDisposable
         info.Properties["User"].Value.Should().BeNull();
         result.AllText().Should().NotContain(token);
     }
+
+    [Fact]
+    public void An_SSO_servers_cookies_from_sky_api_login_are_sent_and_a_401_says_to_run_sky_api_login()
+    {
+        var session = "_oauth2_proxy=" + Guid.NewGuid().ToString("N");
+        var home = world.FreshHome();
+        var cookies = world.Gcp.Temp.WriteFile(Path.Combine(Path.GetFileName(home), ".sky", "cookies.txt"),
+            "# Netscape HTTP Cookie File\n#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\t" + session.Replace("=", "\t") + "\n127.0.0.1\tFALSE\t/\tFALSE\t1\told\texpired\n");
+        var (mode, accepted) = (Api.AuthMode, Api.SsoCookie);
+        Api.AuthMode = FakeSkyAuthMode.NeedsAuth;
+        Api.SsoCookie = session;
+        try
+        {
+            using var env = world.UseGcp(("HOME", home));
+            var calls = Api.Calls.Count;
+
+            var info = _session.Run("Get-SkyApiServer").ShouldSucceed();
+            var queue = _session.Run("Get-SkyJob").ShouldSucceed();
+
+            info.Output.Single().Text("Auth").Should().Be("SSO cookies (~/.sky/cookies.txt)");
+            Api.Calls.Skip(calls).Should().NotBeEmpty().And.OnlyContain(c => c.Header("Cookie") == session, "the live cookie is sent, the expired one is not");
+            (info.Rendered() + queue.Rendered()).Should().NotContain(session.Split('=')[1]);
+
+            File.WriteAllText(cookies, "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\t_oauth2_proxy\tlogged-out\n");
+            var refused = _session.Run("Get-SkyJob");
+
+            var error = refused.AllErrors.Should().ContainSingle().Subject;
+            error.FullyQualifiedErrorId.Should().StartWith("ApiServerNeedsAuth,");
+            error.CategoryInfo.Category.Should().Be(System.Management.Automation.ErrorCategory.AuthenticationError);
+            error.ErrorDetails.RecommendedAction.Should().Contain("sky api login");
+            refused.Rendered().Should().NotContain("logged-out");
+        }
+        finally
+        {
+            (Api.AuthMode, Api.SsoCookie) = (mode, accepted);
+        }
+    }
+
+    [Fact]
+    public async Task Unusable_http_and_poll_settings_are_warnings_naming_the_variable_and_the_default_is_used()
+    {
+        var done = await LaunchAsync("settings-done", "run: x\n", FakeSkyJobStatus.Succeeded);
+        using var env = world.UseGcp(("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "soon"), ("SKYPILOT_PS_JOB_POLL_SECONDS", "1e10"));
+
+        var listed = _session.Run("Get-SkyJob -JobId $args[0]", done).ShouldSucceed();
+        var waited = _session.Run("Wait-SkyJob -JobId $args[0]", done).ShouldSucceed();
+
+        listed.Output.Should().ContainSingle();
+        listed.Warnings.Should().ContainSingle(w => w.Contains("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"));
+        waited.Output.Should().ContainSingle().Which.Text("Status").Should().Be("SUCCEEDED");
+        waited.Warnings.Should().ContainSingle(w => w.Contains("SKYPILOT_PS_JOB_POLL_SECONDS"));
+    }
+
+    [Fact]
+    public void Workdir_entries_that_are_not_staged_are_warnings_naming_them()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // FIFOs are a Unix thing
+        }
+
+        using var env = world.UseGcp();
+        var workdir = world.Gcp.Temp.Combine("project", "skipping-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(workdir);
+        File.WriteAllText(Path.Combine(workdir, "train.py"), "print(1)\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(workdir, "pipe")]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var task = world.Gcp.Temp.WriteFile(Path.Combine("project", "skipping.yaml"), "name: skipping\nworkdir: " + workdir + "\nresources:\n  infra: gcp\nrun: python train.py\n");
+
+        var result = _session.Run("Submit-SkyJob -LiteralPath $args[0] -WhatIf", task).ShouldSucceed();
+
+        result.Warnings.Should().ContainSingle().Which.Should().Contain(Path.Combine(workdir, "pipe")).And.Contain("not staged");
+    }
 }
+

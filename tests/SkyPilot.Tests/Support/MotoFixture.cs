@@ -17,6 +17,8 @@ public class MotoFixture : IAsyncLifetime
 
     public AwsTestUser Carol => World.Carol;
 
+    public AwsTestUser Dave => World.Dave;
+
     public string RoleArn => World.RoleArn;
 
     public string ViewerRoleArn => World.ViewerRoleArn;

@@ -1,33 +1,38 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using System.Security.Cryptography;
-using SkyPilot.Core.Api;
-using SkyPilot.Core.Jobs;
-using SkyPilot.PowerShell.Commands;
-using SkyPilot.Tests.Support;
-using SkyPilot.TestKit;
+using SkyPilot.PowerShell.Tests.Support;
 
-namespace SkyPilot.Tests.Jobs;
+namespace SkyPilot.PowerShell.Tests.Cmdlets;
 
-[Collection(ProcessEnvironmentCollection.Name)]
-public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
+/// <summary>
+/// Submit-SkyJob through the real engine, each test in a jobs world of its own (its bucket, gcloud configurations and
+/// API server are changed by the tests): the seed scenario, staging, -WhatIf, -Wait, and each failure's error record.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class SubmitSkyJobTests : IAsyncLifetime
 {
+    private readonly PowerShellSession _session = new();
     private JobWorld _world = null!;
 
     public async Task InitializeAsync() => _world = await JobWorld.StartAsync();
 
-    public async Task DisposeAsync() => await _world.DisposeAsync();
-
-    private RecordingSink Run(SkyPilot.PowerShell.Infrastructure.SkyCmdlet command, bool approve = true)
+    public async Task DisposeAsync()
     {
-        var sink = new RecordingSink { Approve = approve };
-        using (new ProcessEnvironment(_world.Gcp.Variables, Path.GetDirectoryName(((SubmitSkyJobCommand)command).Path[0])))
-        {
-            command.Invoke(sink);
-        }
-
-        return sink;
+        _session.Dispose();
+        await _world.DisposeAsync();
     }
+
+    /// <summary>Runs <c>Submit-SkyJob -LiteralPath task</c> from the task's folder with the world's environment.</summary>
+    private Invocation Submit(string task, string parameters = "")
+    {
+        var folder = Path.GetDirectoryName(task)!;
+        using (new ProcessEnvironment(_world.Gcp.Variables, folder))
+        {
+            return _session.Run("Set-Location -LiteralPath $args[1]; Submit-SkyJob -LiteralPath $args[0] " + parameters, task, folder);
+        }
+    }
+
+    private static string Messages(Invocation result) => string.Join("; ", result.AllErrors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message));
 
     private int ObjectCount => _world.Gcp.Server.Objects(JobWorld.Bucket).Count;
 
@@ -50,26 +55,26 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         await CreateConfigurationsAsync();
         var task = _world.WriteTask();
 
-        var asA = Run(new SubmitSkyJobCommand { Path = [task] });
-        asA.Errors.Should().BeEmpty(string.Join("; ", asA.Errors.Select(e => e.Exception.Message)));
-        var job = asA.Output.Should().ContainSingle().Which.Should().BeOfType<ManagedJob>().Subject;
-        job.JobId.Should().Be(1);
-        job.Name.Should().Be("train");
-        job.RequestId.Should().NotBeNullOrEmpty();
-        job.BucketPrefix.Should().StartWith("gs://jobs-bucket/team/job-sky-ps-");
+        var asA = Submit(task);
+        asA.AllErrors.Should().BeEmpty(Messages(asA));
+        var job = asA.Output.Should().ContainSingle().Subject;
+        job.Get("JobId").Should().Be(1L);
+        job.Text("Name").Should().Be("train");
+        job.Text("RequestId").Should().NotBeNullOrEmpty();
+        job.Text("BucketPrefix").Should().StartWith("gs://jobs-bucket/team/job-sky-ps-");
         var objectsAfterA = ObjectCount;
         objectsAfterA.Should().Be(4);
 
         await _world.Gcp.Gcloud.RunAsync("config", "configurations", "activate", "team-b");
         _world.WriteTask(files: 4); // changed content: a new run id, so any upload would be new objects
-        var asB = Run(new SubmitSkyJobCommand { Path = [task] });
+        var asB = Submit(task);
 
-        var error = asB.Errors.Should().ContainSingle().Subject;
-        error.ErrorId.Should().Be("PrecheckFailed");
-        error.Category.Should().Be(ErrorCategory.PermissionDenied);
+        var error = asB.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().Be(EngineTestExtensions.ErrorId("PrecheckFailed", "Submit-SkyJob"));
+        error.CategoryInfo.Category.Should().Be(ErrorCategory.PermissionDenied);
         error.Exception.Message.Should().Contain("compute.firewalls.create").And.Contain("compute.instances.create")
             .And.Contain("project_id=project-b").And.Contain("Nothing was uploaded and nothing was submitted");
-        error.RecommendedAction.Should().Contain("roles/compute.admin");
+        error.ErrorDetails.RecommendedAction.Should().Contain("roles/compute.admin");
         asB.Output.Should().BeEmpty();
         ObjectCount.Should().Be(objectsAfterA);
         _world.Api.Launches.Should().ContainSingle();
@@ -80,31 +85,35 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.WriteTask();
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task], Name = "custom-name" });
+        var result = Submit(task, "-Name custom-name").ShouldSucceed();
 
-        sink.Errors.Should().BeEmpty();
         var launch = _world.Api.Launches.Single();
         launch.Name.Should().Be("custom-name");
         launch.TaskYaml.Should().NotContain(_world.TaskDirectory).And.Contain("gs://jobs-bucket/team/job-sky-ps-");
         var objects = _world.Gcp.Server.Objects(JobWorld.Bucket).ToDictionary(o => o.Name);
-        var prefix = ((ManagedJob)sink.Output.Single()).BucketPrefix!["gs://jobs-bucket/".Length..];
+        var prefix = result.Output.Single().Text("BucketPrefix")!["gs://jobs-bucket/".Length..];
         Convert.ToBase64String(MD5.HashData(File.ReadAllBytes(Path.Combine(_world.TaskDirectory, "src", "file1.py"))))
             .Should().Be(objects[prefix + "workdir/file1.py"].Md5Base64);
         objects.Should().ContainKey(prefix + "local-file-mounts/0/table.csv");
     }
 
     [Fact]
-    public void WhatIf_prints_the_plan_and_touches_nothing()
+    public async Task WhatIf_prints_the_plan_on_one_line_and_touches_nothing()
     {
         var task = _world.WriteTask();
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task] }, approve: false);
+        var inProcess = Submit(task, "-WhatIf -Verbose").ShouldSucceed();
+        var variables = _world.Gcp.Variables.ToDictionary(v => v.Key, v => (string?)v.Value);
+        variables["SKY_MODULE"] = PowerShellSession.ModuleManifest;
+        variables["SKY_TASK"] = task;
+        var child = await Pwsh.RunAsync(["-Command", "Import-Module $env:SKY_MODULE; Set-Location (Split-Path $env:SKY_TASK); Submit-SkyJob -LiteralPath $env:SKY_TASK -WhatIf"], variables);
 
-        var target = sink.ShouldProcessCalls.Should().ContainSingle().Subject.Target;
-        target.Should().NotContain("\n").And.Contain("task.yaml").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl).And.Contain("gs://jobs-bucket/team/job-sky-ps-");
-        var plan = string.Join("\n", sink.Verbose);
+        inProcess.Output.Should().BeEmpty();
+        var plan = string.Join("\n", inProcess.Verbose);
         plan.Should().Contain("compute on gcp").And.Contain("storage on gcp").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl)
             .And.Contain("gs://jobs-bucket/team/job-sky-ps-");
+        var whatIf = child.StandardOutput.Split('\n').Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).Should().ContainSingle(child.ToString()).Subject;
+        whatIf.Should().Contain("task.yaml").And.Contain("4 file(s)").And.Contain(_world.Api.BaseUrl).And.Contain("gs://jobs-bucket/team/job-sky-ps-");
         _world.Gcp.Server.Requests.Should().BeEmpty();
         _world.Api.Calls.Should().BeEmpty();
     }
@@ -113,12 +122,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     public void A_rerun_uploads_nothing_new()
     {
         var task = _world.WriteTask();
-        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Should().BeEmpty();
+        Submit(task).ShouldSucceed();
         var uploads = _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal));
 
-        var again = Run(new SubmitSkyJobCommand { Path = [task] });
+        var again = Submit(task, "-Verbose").ShouldSucceed();
 
-        again.Errors.Should().BeEmpty();
         _world.Gcp.Server.Requests.Count(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Should().Be(uploads);
         _world.Api.Launches.Should().HaveCount(2);
         again.Verbose.Should().Contain(v => v.Contains("already staged"));
@@ -132,13 +140,14 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.Gcp.Temp.WriteFile("big.yaml", "file_mounts:\n  /big.bin: ./big.bin\nresources:\n  infra: gcp\nrun: ls /big.bin\n");
         _world.Gcp.Server.DropUploadConnectionAfter(3 * 1024 * 1024);
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
+        var result = Submit(task);
 
-        sink.Errors.Should().BeEmpty(string.Join("; ", sink.Errors.Select(e => e.Exception.Message)));
+        result.AllErrors.Should().BeEmpty(Messages(result));
         var stored = _world.Gcp.Server.Objects(JobWorld.Bucket).Single(o => o.Name.EndsWith("big.bin", StringComparison.Ordinal));
         stored.Md5Base64.Should().Be(Convert.ToBase64String(MD5.HashData(data)));
-        sink.Progress.Should().NotBeEmpty();
-        sink.Progress.Last().PercentComplete.Should().Be(100);
+        var staging = result.Progress.Where(p => p.Activity == "Staging files").ToList();
+        staging.Should().NotBeEmpty();
+        staging.Last().PercentComplete.Should().Be(100);
     }
 
     [Fact]
@@ -148,10 +157,10 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         _world.Gcp.Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2");
         _world.Gcp.Server.InjectFault("/upload/", Fault.Status(500), times: 100);
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
+        var result = Submit(task);
 
-        var error = sink.Errors.Should().ContainSingle().Subject;
-        error.ErrorId.Should().Be("StagingFailed");
+        var error = result.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().StartWith("StagingFailed,");
         error.Exception.Message.Should().Contain("Uploading").And.Contain("no job was submitted").And.Contain("gs://jobs-bucket/team/job-");
         _world.Api.Launches.Should().BeEmpty();
     }
@@ -162,11 +171,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Gcp.Set("SKYPILOT_API_SERVER_ENDPOINT", "http://127.0.0.1:1");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
+        var result = Submit(task);
 
-        var error = sink.Errors.Should().ContainSingle().Subject;
-        error.ErrorId.Should().Be("ApiServerUnreachable");
-        error.Category.Should().Be(ErrorCategory.ConnectionError);
+        var error = result.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().StartWith("ApiServerUnreachable,");
+        error.CategoryInfo.Category.Should().Be(ErrorCategory.ConnectionError);
         ObjectCount.Should().Be(0);
     }
 
@@ -175,11 +184,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
     {
         var task = _world.WriteTask();
         _world.Api.AuthMode = FakeSkyAuthMode.NeedsAuth;
-        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single().ErrorId.Should().Be("ApiServerNeedsAuth");
+        Submit(task).AllErrors.Should().ContainSingle().Which.FullyQualifiedErrorId.Should().StartWith("ApiServerNeedsAuth,");
 
         _world.Api.AuthMode = FakeSkyAuthMode.None;
-        _world.Api.MinimumClientApiVersion = SkyApiProtocol.ApiVersion + 1;
-        Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single().ErrorId.Should().Be("ApiVersionMismatch");
+        _world.Api.MinimumClientApiVersion = 10_000;
+        Submit(task).AllErrors.Should().ContainSingle().Which.FullyQualifiedErrorId.Should().StartWith("ApiVersionMismatch,");
         _world.Api.Launches.Should().BeEmpty();
     }
 
@@ -189,9 +198,9 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.FailNextLaunch("InvalidSkyPilotConfigError", "jobs.controller resources are invalid");
 
-        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
+        var error = Submit(task).AllErrors.Should().ContainSingle().Subject;
 
-        error.ErrorId.Should().Be("RequestFailed");
+        error.FullyQualifiedErrorId.Should().StartWith("RequestFailed,");
         error.Exception.Message.Should().Be("InvalidSkyPilotConfigError: jobs.controller resources are invalid");
     }
 
@@ -201,14 +210,13 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.ScriptNextJob("PENDING", "STARTING", FakeSkyJobStep.Fail("FAILED_PRECHECKS", "Storage 'store: gcs' specified, but GCP access is disabled"));
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task], WaitRequested = true });
+        var result = Submit(task, "-Wait");
 
-        var job = (ManagedJob)sink.Output.Single();
-        job.Status.Should().Be("FAILED_PRECHECKS");
-        var error = sink.Errors.Should().ContainSingle().Subject;
-        error.ErrorId.Should().Be("JobFailed");
+        result.Output.Should().ContainSingle().Which.Text("Status").Should().Be("FAILED_PRECHECKS");
+        var error = result.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().StartWith("JobFailed,");
         error.Exception.Message.Should().Contain("FAILED_PRECHECKS").And.Contain("GCP access is disabled");
-        sink.Progress.Should().Contain(p => p.Status == "STARTING");
+        result.Progress.Should().Contain(p => p.StatusDescription.StartsWith("STARTING", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -217,24 +225,23 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Api.ScriptNextJob("PENDING", "RUNNING", "SUCCEEDED");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task], WaitRequested = true });
+        var result = Submit(task, "-Wait").ShouldSucceed();
 
-        sink.Errors.Should().BeEmpty();
-        ((ManagedJob)sink.Output.Single()).Status.Should().Be("SUCCEEDED");
+        result.Output.Should().ContainSingle().Which.Text("Status").Should().Be("SUCCEEDED");
     }
 
     [Theory]
-    [InlineData("name: x\nrun: [unclosed\n", "InvalidTaskFile", "not valid YAML")]
-    [InlineData("workdir: ./nowhere\nrun: echo\n", "InvalidTaskFile", "does not exist")]
-    [InlineData("resources:\n  infra: azzure\nrun: echo\n", "InvalidTaskFile", "unknown cloud 'azzure'")]
-    public void Bad_task_files_are_parse_errors_naming_file_and_line(string yaml, string id, string problem)
+    [InlineData("name: x\nrun: [unclosed\n", "not valid YAML")]
+    [InlineData("workdir: ./nowhere\nrun: echo\n", "does not exist")]
+    [InlineData("resources:\n  infra: azzure\nrun: echo\n", "unknown cloud 'azzure'")]
+    public void Bad_task_files_are_parse_errors_naming_file_and_line(string yaml, string problem)
     {
         var task = _world.Gcp.Temp.WriteFile("bad.yaml", yaml);
 
-        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
+        var error = Submit(task).AllErrors.Should().ContainSingle().Subject;
 
-        error.ErrorId.Should().Be(id);
-        error.Category.Should().Be(ErrorCategory.ParserError);
+        error.FullyQualifiedErrorId.Should().StartWith("InvalidTaskFile,");
+        error.CategoryInfo.Category.Should().Be(ErrorCategory.ParserError);
         error.Exception.Message.Should().StartWith(task + ":").And.Contain(problem);
         _world.Api.Calls.Should().BeEmpty();
     }
@@ -246,11 +253,11 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         _world.Gcp.Server.CreateBucket("locked-bucket", "someone-elses-project");
         _world.Gcp.Temp.WriteFile(Path.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://locked-bucket\n");
 
-        var error = Run(new SubmitSkyJobCommand { Path = [task] }).Errors.Single();
+        var error = Submit(task).AllErrors.Should().ContainSingle().Subject;
 
-        error.ErrorId.Should().Be("PrecheckFailed");
+        error.FullyQualifiedErrorId.Should().StartWith("PrecheckFailed,");
         error.Exception.Message.Should().Contain("gs://locked-bucket").And.Contain("storage.objects.create");
-        error.RecommendedAction.Should().Contain("roles/storage.objectAdmin");
+        error.ErrorDetails.RecommendedAction.Should().Contain("roles/storage.objectAdmin");
         _world.Gcp.Server.Objects("locked-bucket").Should().BeEmpty();
     }
 
@@ -260,45 +267,33 @@ public sealed class SubmitSkyJobCommandTests : IAsyncLifetime
         var task = _world.WriteTask();
         _world.Gcp.Temp.WriteFile(Path.Combine("home", ".sky", "config.yaml"), "jobs:\n  bucket: gs://fresh-bucket\n");
 
-        var sink = Run(new SubmitSkyJobCommand { Path = [task] });
+        var result = Submit(task);
 
-        sink.Errors.Should().BeEmpty(string.Join("; ", sink.Errors.Select(e => e.Exception.Message)));
+        result.AllErrors.Should().BeEmpty(Messages(result));
         _world.Gcp.Server.Objects("fresh-bucket").Should().HaveCount(4);
     }
 
     [Fact]
-    public void Cancel_during_staging_returns_within_a_second()
+    public void Ctrl_C_during_staging_returns_within_a_second_and_launches_nothing()
     {
         var data = RandomNumberGenerator.GetBytes(40 * 1024 * 1024);
         File.WriteAllBytes(_world.Gcp.Temp.Combine("big.bin"), data);
         var task = _world.Gcp.Temp.WriteFile("big.yaml", "file_mounts:\n  /big.bin: ./big.bin\nresources:\n  infra: gcp\nrun: ls\n");
         _world.Gcp.Server.InjectFault("/upload/", Fault.Slow(TimeSpan.FromSeconds(30)), times: 10);
-        var command = new SubmitSkyJobCommand { Path = [task] };
-        var sink = new RecordingSink();
-        Exception? thrown = null;
-        var stopwatch = new Stopwatch();
+
+        (Invocation Result, TimeSpan StopTook) stopped;
         using (new ProcessEnvironment(_world.Gcp.Variables, _world.Gcp.Temp.Path))
         {
-            var worker = new Thread(() =>
-            {
-                try
-                {
-                    command.Invoke(sink);
-                }
-                catch (Exception e)
-                {
-                    thrown = e;
-                }
-            });
-            worker.Start();
-            SpinWait.SpinUntil(() => _world.Gcp.Server.Requests.Any(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)), TimeSpan.FromSeconds(20));
-            stopwatch.Start();
-            command.Cancel();
-            worker.Join(TimeSpan.FromSeconds(5)).Should().BeTrue();
+            stopped = _session.RunAndStop(
+                "Set-Location -LiteralPath '" + _world.Gcp.Temp.Path.Replace("'", "''") + "'; Submit-SkyJob -LiteralPath '" + task.Replace("'", "''") + "'",
+                () => _world.Gcp.Server.Requests.Any(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30));
         }
 
-        stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
-        thrown.Should().BeAssignableTo<OperationCanceledException>();
+        _world.Gcp.Server.Requests.Should().Contain(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal), stopped.Result.AllText());
+        stopped.StopTook.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        stopped.Result.Output.Should().BeEmpty();
+        stopped.Result.Errors.Should().BeEmpty("Ctrl+C stops the pipeline; it is not an error of the cmdlet");
         _world.Api.Launches.Should().BeEmpty();
         Directory.GetFiles(_world.Gcp.Temp.Path, "*.tmp", SearchOption.AllDirectories).Should().BeEmpty();
     }

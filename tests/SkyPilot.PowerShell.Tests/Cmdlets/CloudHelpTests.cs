@@ -1,0 +1,55 @@
+using SkyPilot.PowerShell.Tests.Support;
+
+namespace SkyPilot.PowerShell.Tests.Cmdlets;
+
+/// <summary>
+/// The staged help documents every cloud the cmdlets check: what AWS and Kubernetes check, with which permissions, how
+/// the identity is resolved, and the hints, as Get-Help shows them through the real engine.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class CloudHelpTests : IDisposable
+{
+    private readonly PowerShellSession _session = new();
+
+    public void Dispose() => _session.Dispose();
+
+    private string Help(string script) => string.Join("\n", _session.Run(script).ShouldSucceed().Output.Select(o => o.ToString()));
+
+    [Theory]
+    [InlineData("Test-SkyCloud")]
+    [InlineData("Get-SkyCloudIdentity")]
+    [InlineData("Get-SkyCache")]
+    [InlineData("Clear-SkyCache")]
+    public void The_Cloud_parameter_names_every_supported_cloud(string cmdlet)
+    {
+        var text = Help("Get-Help " + cmdlet + " -Parameter Cloud | Out-String -Width 200");
+
+        text.Should().Contain("aws, gcp, kubernetes (or k8s) or nebius");
+    }
+
+    [Fact]
+    public void Test_SkyCloud_help_says_what_AWS_and_Kubernetes_check_and_how_the_identity_is_resolved()
+    {
+        var text = Help("Get-Help Test-SkyCloud -Full | Out-String -Width 4000");
+
+        text.Should().Contain("AWS_DEFAULT_PROFILE, else AWS_PROFILE")
+            .And.Contain("aws.profile")
+            .And.Contain("ec2:RunInstances")
+            .And.Contain("launch permission not verified")
+            .And.Contain("s3:ListAllMyBuckets")
+            .And.Contain("run: aws sso login --profile NAME")
+            .And.Contain("kubectl auth can-i")
+            .And.Contain("SelfSubjectAccessReview")
+            .And.Contain("NotApplicable");
+    }
+
+    [Fact]
+    public void Get_SkyCloudIdentity_help_and_the_troubleshooting_topic_cover_AWS_and_Kubernetes()
+    {
+        var identity = Help("Get-Help Get-SkyCloudIdentity -Full | Out-String -Width 4000");
+        var troubleshooting = Help("Get-Help about_SkyPilot_Troubleshooting | Out-String -Width 200");
+
+        identity.Should().Contain("AWS_DEFAULT_PROFILE comes before AWS_PROFILE").And.Contain("For Kubernetes the identity");
+        troubleshooting.Should().Contain("AWS: CredentialsExpired").And.Contain("aws sso login --profile X").And.Contain("Kubernetes: MissingPermissions");
+    }
+}
