@@ -64,15 +64,18 @@ namespace SkyPilot.PowerShell.Infrastructure
             _concealed = _concealed.Concat(values.Where(v => v != null && v.Length >= 3)).Distinct().OrderByDescending(v => v.Length).ToArray();
 
         /// <summary>The text as it may be shown: known secret patterns and concealed values replaced.</summary>
-        public string Scrub(string? text)
+        public string Scrub(string? text) => HideConcealed(Redactor.Redact(text));
+
+        /// <summary>The text with only the concealed values replaced (for our own texts, such as hints, which name no secret pattern).</summary>
+        public string HideConcealed(string? text)
         {
-            var scrubbed = Redactor.Redact(text);
+            var hidden = text ?? string.Empty;
             foreach (var value in _concealed)
             {
-                scrubbed = scrubbed.Replace(value, "[redacted]");
+                hidden = hidden.Replace(value, "[redacted]");
             }
 
-            return scrubbed;
+            return hidden;
         }
 
         private void Enqueue(char kind, string message)

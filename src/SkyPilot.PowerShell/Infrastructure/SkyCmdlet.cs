@@ -130,10 +130,11 @@ namespace SkyPilot.PowerShell.Infrastructure
         internal void WriteError(SkyErrorInfo error)
         {
             var full = error.Exception.ToString();
-            if (Log.Scrub(full) != full || Log.Scrub(error.RecommendedAction) != (error.RecommendedAction ?? string.Empty))
+            if (Log.HideConcealed(full) != full || Log.HideConcealed(error.RecommendedAction) != (error.RecommendedAction ?? string.Empty))
             {
                 // A concealed value in the exception or its inner ones: the record carries only the scrubbed message.
-                error = new SkyErrorInfo(new SkyOperationException(Log.Scrub(error.Exception.Message)), error.ErrorId, error.Category, error.Target is string text ? Log.Scrub(text) : error.Target, error.RecommendedAction is null ? null : Log.Scrub(error.RecommendedAction));
+                // (Our exceptions' messages are redacted when built; hints are our own text and keep words like "token:".)
+                error = new SkyErrorInfo(new SkyOperationException(Log.Scrub(error.Exception.Message)), error.ErrorId, error.Category, error.Target is string text ? Log.Scrub(text) : error.Target, error.RecommendedAction is null ? null : Log.HideConcealed(error.RecommendedAction));
             }
 
             var record = new ErrorRecord(error.Exception, error.ErrorId, error.Category, error.Target);
