@@ -45,13 +45,19 @@ function Invoke-PesterSuite {
     }
     $pester = Join-Path $packages "pester/$version/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester $version is not in $packages (restore the solution first: dotnet restore)" }
-    # A skipped, inconclusive or not-run test fails the suite too: on CI every test must run.
-    $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSScriptRoot/tests'; " +
-        "`$c.Run.Exit = `$true; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
-        "if (`$r.SkippedCount + `$r.InconclusiveCount + `$r.NotRunCount -gt 0) { Write-Host ('Pester: ' + `$r.SkippedCount + ' skipped, ' + `$r.InconclusiveCount + ' inconclusive, ' + `$r.NotRunCount + ' not run'); exit 1 }"
+    # Each test file runs in a fresh process, as a CI step would: a session's state (environment, imported module,
+    # loopback servers) cannot leak from one file into the next. A skipped, inconclusive or not-run test fails the
+    # suite too: on CI every test must run.
     $shell = @(Get-PwshCommand)
-    & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
-    return $LASTEXITCODE -eq 0
+    $passed = $true
+    foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot 'tests') -Filter '*.Tests.ps1' | Sort-Object Name) {
+        $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$($file.FullName)'; " +
+            "`$c.Run.Exit = `$true; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
+            "if (`$r.SkippedCount + `$r.InconclusiveCount + `$r.NotRunCount -gt 0) { Write-Host ('Pester: ' + `$r.SkippedCount + ' skipped, ' + `$r.InconclusiveCount + ' inconclusive, ' + `$r.NotRunCount + ' not run'); exit 1 }"
+        & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
+        if ($LASTEXITCODE -ne 0) { $passed = $false }
+    }
+    return $passed
 }
 
 # 'dotnet build' also stages out/SkyPilot.PowerShell (see src/SkyPilot.PowerShell/SkyPilot.PowerShell.csproj).
