@@ -10,7 +10,7 @@ namespace SkyPilot.Tests.Errors;
 /// <summary>The one error model: what a user can reach from a Core failure is redacted, and its id and kind are stable.</summary>
 public sealed class SkyExceptionTests
 {
-    private const string Token = "ya29.a0AfB_secret-token-value";
+    private static readonly string Token = "ya29." + Guid.NewGuid().ToString("N"); // generated: never a committed token
 
     public static TheoryData<SkyException> Failures() => new()
     {
