@@ -14,19 +14,6 @@ public sealed class FaultInputTests(EngineWorld world) : IDisposable
 
     public void Dispose() => _session.Dispose();
 
-    private static Dictionary<string, string?> Environment(IReadOnlyDictionary<string, string> variables, params (string Name, string Value)[] extra)
-    {
-        var environment = variables.ToDictionary(v => v.Key, v => (string?)v.Value);
-        environment["SKY_MODULE"] = PowerShellSession.ModuleManifest;
-        environment["SKYPILOT_PS_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "skyps-cache-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var (name, value) in extra)
-        {
-            environment[name] = value;
-        }
-
-        return environment;
-    }
-
     [Fact]
     public async Task Deeply_nested_task_yaml_and_config_are_errors_and_the_pwsh_process_survives()
     {
@@ -46,7 +33,7 @@ public sealed class FaultInputTests(EngineWorld world) : IDisposable
             "ALIVE"
             """;
 
-        var result = await Pwsh.RunAsync(["-NoProfile", "-Command", script], Environment(world.Gcp.Variables, ("SKY_TASK", task), ("SKY_CONFIG", config)), TimeSpan.FromMinutes(3));
+        var result = await Pwsh.RunAsync(["-NoProfile", "-Command", script], ChildPwshEnvironment.For(world.Gcp.Variables, ("SKY_TASK", task), ("SKY_CONFIG", config)), TimeSpan.FromMinutes(3));
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.StandardOutput.Should().Contain("ALIVE", result.ToString()).And.NotContain("Stack overflow");

@@ -9,19 +9,6 @@ namespace SkyPilot.PowerShell.Tests.Cmdlets;
 [Collection(EngineCollection.Name)]
 public sealed class NonInteractiveHostTests(EngineWorld world)
 {
-    private static Dictionary<string, string?> Environment(IReadOnlyDictionary<string, string> variables, params (string Name, string Value)[] extra)
-    {
-        var environment = variables.ToDictionary(v => v.Key, v => (string?)v.Value);
-        environment["SKY_MODULE"] = PowerShellSession.ModuleManifest;
-        environment["SKYPILOT_PS_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "skyps-cache-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var (name, value) in extra)
-        {
-            environment[name] = value;
-        }
-
-        return environment;
-    }
-
     [Fact]
     public async Task Debug_in_a_non_interactive_host_writes_the_trace_and_reports_no_failure_after_writing_the_token()
     {
@@ -35,7 +22,7 @@ public sealed class NonInteractiveHostTests(EngineWorld world)
             "RESULT2 ok=$(-not $failed2) cloud=$($check.Cloud)"
             """;
 
-        var result = await Pwsh.RunAsync(["-Command", script], Environment(world.Nebius.Variables, ("SKY_TEST_TOKEN", token), ("SKY_TEST_TENANT", NebiusWorld.Tenant)));
+        var result = await Pwsh.RunAsync(["-Command", script], ChildPwshEnvironment.For(world.Nebius.Variables, ("SKY_TEST_TOKEN", token), ("SKY_TEST_TENANT", NebiusWorld.Tenant)));
 
         result.StandardOutput.Should().Contain("RESULT ok=True written=True valid=True", result.ToString());
         result.StandardOutput.Should().Contain("RESULT2 ok=True cloud=nebius", result.ToString());
@@ -58,7 +45,7 @@ public sealed class NonInteractiveHostTests(EngineWorld world)
             "README ok"
             """;
 
-        var result = await Pwsh.RunAsync(["-Command", script], Environment(world.Gcp.Variables), TimeSpan.FromMinutes(3));
+        var result = await Pwsh.RunAsync(["-Command", script], ChildPwshEnvironment.For(world.Gcp.Variables), TimeSpan.FromMinutes(3));
 
         result.StandardOutput.Should().Contain("compute=True storage=True account=" + world.Jobs.Email, result.ToString());
         result.StandardOutput.Should().Contain("perms=True checked=True caps=2", result.ToString());
@@ -76,7 +63,7 @@ public sealed class NonInteractiveHostTests(EngineWorld world)
             "id=$($job.JobId -gt 0) submitted=$($job.SubmittedAt.UtcDateTime -is [datetime])"
             """;
 
-        var result = await Pwsh.RunAsync(["-Command", script], Environment(world.Gcp.Variables, ("SKY_TASK", task)), TimeSpan.FromMinutes(3));
+        var result = await Pwsh.RunAsync(["-Command", script], ChildPwshEnvironment.For(world.Gcp.Variables, ("SKY_TASK", task)), TimeSpan.FromMinutes(3));
 
         result.StandardOutput.Should().Contain("id=True submitted=True", result.ToString());
     }
