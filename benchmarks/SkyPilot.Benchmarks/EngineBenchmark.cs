@@ -63,8 +63,21 @@ internal static class EngineBenchmark
             Console.WriteLine($"  pwsh -Command Import-Module                 {Median(imported[v]),8:F0}   import over floor: {Median(imported[v].Zip(floor, (a, b) => a - b)),6:F0} ms");
             Console.WriteLine($"  pwsh -Command Import-Module; Test-SkyCloud  {Median(firstCall[v]),8:F0}   first call over import: {Median(firstCall[v].Zip(imported[v], (a, b) => a - b)),6:F0} ms");
             Console.WriteLine($"  warm Test-SkyCloud -Cloud gcp in a session  {parts[0],8} ms per call (Get-Date in the same loop: {parts[1]} ms)");
+            Console.Write(await RunAsync(pwsh, Breakdown(Path.Combine(folder, "SkyPilot.PowerShell.psd1")), env));
         }
     }
+
+    /// <summary>
+    /// Where the import and the first call spend their time, measured inside one process: wall time, methods the JIT
+    /// compiled and its time (System.Runtime.JitInfo), and the assemblies each step loaded.
+    /// </summary>
+    private static string Breakdown(string manifest) =>
+        "function Snap { [pscustomobject]@{ T = [Diagnostics.Stopwatch]::GetTimestamp(); M = [Runtime.JitInfo]::GetCompiledMethodCount($false); " +
+        "J = [Runtime.JitInfo]::GetCompilationTime($false).TotalMilliseconds; A = @([Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object Assemblies | ForEach-Object { $_.GetName().Name }) } }; " +
+        "function Step($a, $b, $what) { '  {0,-12} {1,6:F0} ms, JIT {2,4} methods in {3,4:F0} ms, loaded: {4}' -f $what, [Diagnostics.Stopwatch]::GetElapsedTime($a.T, $b.T).TotalMilliseconds, " +
+        "($b.M - $a.M), ($b.J - $a.J), ((Compare-Object $a.A $b.A | Where-Object SideIndicator -eq '=>' | ForEach-Object InputObject | Sort-Object -Unique) -join ', ') }; " +
+        $"$s0 = Snap; Import-Module '{manifest}'; $s1 = Snap; $null = Test-SkyCloud -Cloud gcp; $s2 = Snap; $null = Test-SkyCloud -Cloud gcp; $s3 = Snap; " +
+        "Step $s0 $s1 'import'; Step $s1 $s2 'first call'; Step $s2 $s3 'second call'";
 
     /// <summary>The local tool's pwsh.dll, found once through <c>dotnet pwsh</c>.</summary>
     private static async Task<string> PwshDllAsync(IReadOnlyDictionary<string, string?> env)

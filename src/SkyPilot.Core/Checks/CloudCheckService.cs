@@ -18,13 +18,22 @@ namespace SkyPilot.Core.Checks
     public sealed class CloudCheckService
     {
         private static readonly Capability[] AllCapabilities = { Capability.Compute, Capability.Storage };
-        private readonly Dictionary<string, ICloudChecker> _checkers;
+        private readonly Dictionary<string, Lazy<ICloudChecker>> _checkers;
         private readonly CheckCache? _cache;
         private readonly Func<DateTimeOffset> _clock;
 
         public CloudCheckService(IEnumerable<ICloudChecker> checkers, CheckCache? cache = null, Func<DateTimeOffset>? clock = null)
+            : this(checkers.Select(c => (c.Cloud, (Func<ICloudChecker>)(() => c))), cache, clock)
         {
-            _checkers = checkers.ToDictionary(c => c.Cloud, StringComparer.OrdinalIgnoreCase);
+        }
+
+        /// <summary>
+        /// Checkers built when a call first needs their cloud: a one-cloud call never loads another cloud's code (the
+        /// Nebius checker's gRPC caller alone loads Google.Protobuf), which is most of a new session's first call.
+        /// </summary>
+        private CloudCheckService(IEnumerable<(string Cloud, Func<ICloudChecker> Create)> checkers, CheckCache? cache, Func<DateTimeOffset>? clock)
+        {
+            _checkers = checkers.ToDictionary(c => c.Cloud, c => new Lazy<ICloudChecker>(c.Create), StringComparer.OrdinalIgnoreCase);
             _cache = cache;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
         }
@@ -32,15 +41,14 @@ namespace SkyPilot.Core.Checks
         /// <summary>The service with every supported cloud and the user's cache (per <see cref="CacheSettings.FromEnvironment"/>).</summary>
         public static CloudCheckService CreateDefault(SkyEnvironment environment, ISkyLog log, HttpClient? http = null, Func<DateTimeOffset>? clock = null)
         {
-            http = http ?? SharedHttpClient.Instance;
             var settings = CacheSettings.FromEnvironment(environment, log);
             var cache = settings.Enabled ? new CheckCache(settings, log, clock) : null;
-            var checkers = new ICloudChecker[]
+            var checkers = new (string, Func<ICloudChecker>)[]
             {
-                new Aws.AwsCloudChecker(http, log, clock),
-                new GcpCloudChecker(http, log, clock),
-                new Nebius.NebiusCloudChecker(Nebius.NebiusCloudChecker.DefaultCaller(log), clock),
-                new Kubernetes.KubernetesCloudChecker(log, clock),
+                (KnownClouds.Aws, () => new Aws.AwsCloudChecker(http ?? SharedHttpClient.Instance, log, clock)),
+                (KnownClouds.Gcp, () => new GcpCloudChecker(http ?? SharedHttpClient.Instance, log, clock)),
+                (KnownClouds.Nebius, () => new Nebius.NebiusCloudChecker(Nebius.NebiusCloudChecker.DefaultCaller(log), clock)),
+                (KnownClouds.Kubernetes, () => new Kubernetes.KubernetesCloudChecker(log, clock)),
             };
             return new CloudCheckService(checkers, cache, clock);
         }
@@ -188,7 +196,7 @@ namespace SkyPilot.Core.Checks
                 throw new ArgumentException("Unknown cloud '" + cloud + "'. Valid clouds: " + string.Join(", ", Clouds) + ".", nameof(cloud));
             }
 
-            return checker;
+            return checker.Value;
         }
     }
 }

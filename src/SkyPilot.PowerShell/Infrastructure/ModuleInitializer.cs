@@ -20,7 +20,6 @@ namespace SkyPilot.PowerShell.Infrastructure
 
         public void OnImport()
         {
-            SerializationDepths.Register();
             if (Folder == "net8.0")
             {
                 IsolationType()?.GetMethod("Install")?.Invoke(null, new object[] { DependencyDirectory });

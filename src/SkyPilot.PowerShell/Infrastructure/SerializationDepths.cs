@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
@@ -9,10 +10,12 @@ namespace SkyPilot.PowerShell.Infrastructure
     /// identity, lists and dates arrive as objects with properties rather than as their ToString.
     /// </summary>
     /// <remarks>
-    /// Registered on import with <c>Update-TypeData -Force</c> rather than a types file: PowerShell refuses a second
-    /// copy's types file for the type names a first copy already extended ("member SerializationDepth is already
-    /// present"), so a copy imported from another path over the first would fail; and a types file costs every import
-    /// its XML processing.
+    /// Registered with <c>Update-TypeData -Force</c> rather than a types file: PowerShell refuses a second copy's types
+    /// file for the type names a first copy already extended ("member SerializationDepth is already present"), so a copy
+    /// imported from another path over the first would fail. Registered when a cmdlet of this module first runs in a
+    /// runspace, not on import: only our cmdlets emit these types, and Update-TypeData lives in
+    /// Microsoft.PowerShell.Utility, whose loading was most of the import's time in a bare pwsh (BENCHMARKS.md). The
+    /// cmdlet is bound by its type, which skips the module auto-load and command lookup.
     /// </remarks>
     internal static class SerializationDepths
     {
@@ -26,12 +29,21 @@ namespace SkyPilot.PowerShell.Infrastructure
             ("SkyPilot.Core.Api.ManagedJob", 2),
         };
 
+        private static readonly ConditionalWeakTable<Runspace, object> Registered = new ConditionalWeakTable<Runspace, object>();
+
         /// <summary>
-        /// Registers the depths in the importing runspace. A runspace without <c>Update-TypeData</c> (a constrained
+        /// Registers the depths in the current runspace, once. A runspace without <c>Update-TypeData</c> (a constrained
         /// session) keeps PowerShell's default depth: output is still correct there, only shallower when serialized.
         /// </summary>
-        public static void Register()
+        public static void EnsureRegistered()
         {
+            var runspace = Runspace.DefaultRunspace;
+            if (runspace is null || Registered.TryGetValue(runspace, out _))
+            {
+                return;
+            }
+
+            Registered.Add(runspace, Depths);
             var data = new TypeData[Depths.Length];
             for (var i = 0; i < Depths.Length; i++)
             {
@@ -42,7 +54,9 @@ namespace SkyPilot.PowerShell.Infrastructure
             {
                 using (var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace))
                 {
-                    shell.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("TypeData", data).AddParameter("Force").Invoke();
+                    var cmdlet = Type.GetType("Microsoft.PowerShell.Commands.UpdateTypeDataCommand, Microsoft.PowerShell.Commands.Utility", throwOnError: false);
+                    var command = cmdlet is null ? shell.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData") : shell.AddCommand(new CmdletInfo("Update-TypeData", cmdlet));
+                    command.AddParameter("TypeData", data).AddParameter("Force").AddParameter("WhatIf", false).AddParameter("Confirm", false).Invoke();
                 }
             }
             catch (Exception e) when (e is CommandNotFoundException || e is PSInvalidOperationException || e is RuntimeException)

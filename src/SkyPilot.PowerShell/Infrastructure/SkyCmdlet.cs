@@ -55,6 +55,8 @@ namespace SkyPilot.PowerShell.Infrastructure
         /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
         internal CancellationToken Cancellation => _cancellation.Token;
 
+        protected override void BeginProcessing() => SerializationDepths.EnsureRegistered();
+
         protected override void ProcessRecord() => Step(Execute);
 
         protected override void EndProcessing() => Step(Complete);
