@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Newtonsoft.Json;
+using System.Text.Json.Serialization;
 using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Api
@@ -16,16 +16,16 @@ namespace SkyPilot.Core.Api
 
         public sealed class Entry
         {
-            [JsonProperty("jobId")]
+            [JsonPropertyName("jobId")]
             public long JobId { get; set; }
 
-            [JsonProperty("name")]
+            [JsonPropertyName("name")]
             public string? Name { get; set; }
 
-            [JsonProperty("status")]
+            [JsonPropertyName("status")]
             public string? Status { get; set; }
 
-            [JsonProperty("endpoint")]
+            [JsonPropertyName("endpoint")]
             public string? Endpoint { get; set; }
         }
 
@@ -43,6 +43,6 @@ namespace SkyPilot.Core.Api
         }
 
         private static StateList<Entry> File(SkyEnvironment env) =>
-            new StateList<Entry>(PathFor(env), "job history", "skypilot-powershell/job-history", MaxJobs);
+            new StateList<Entry>(PathFor(env), "job history", "skypilot-powershell/job-history", MaxJobs, StateJson.Default.JobHistoryFile);
     }
 }

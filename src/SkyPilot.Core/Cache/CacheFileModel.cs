@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.Serialization;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Serialization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using SkyPilot.Core.Checks;
 using SkyPilot.Core.Internal;
 
@@ -15,17 +14,17 @@ namespace SkyPilot.Core.Cache
         public const string FormatName = "skypilot-powershell/check-cache";
         public const int CurrentVersion = 1;
 
-        [JsonProperty("format")]
+        [JsonPropertyName("format")]
         public string? Format { get; set; }
 
-        [JsonProperty("version")]
+        [JsonPropertyName("version")]
         public int Version { get; set; }
 
         /// <summary>Permission lists shared by many entries, stored once and referenced by key.</summary>
-        [JsonProperty("permissionLists")]
+        [JsonPropertyName("permissionLists")]
         public Dictionary<string, List<string>>? PermissionLists { get; set; }
 
-        [JsonProperty("entries")]
+        [JsonPropertyName("entries")]
         public List<StoredEntry>? Entries { get; set; }
     }
 
@@ -33,42 +32,45 @@ namespace SkyPilot.Core.Cache
     {
         /// <summary>
         /// The model of a file whose typed reading failed on some field: every entry read on its own, the ones that
-        /// cannot be read marked broken (and dropped by the reader with a warning).
+        /// cannot be read marked broken by the field that failed (and dropped by the reader with a warning).
         /// </summary>
-        public static CacheFileModel? Salvage(Newtonsoft.Json.Linq.JObject root)
+        public static CacheFileModel? Salvage(JsonElement root)
         {
-            var serializer = JsonSerializer.Create(new JsonSerializerSettings { DateParseHandling = DateParseHandling.None, NullValueHandling = NullValueHandling.Ignore });
             var model = new CacheFileModel
             {
-                Format = root["format"]?.Type == Newtonsoft.Json.Linq.JTokenType.String ? (string?)root["format"] : null,
-                Version = root["version"]?.Type == Newtonsoft.Json.Linq.JTokenType.Integer ? (int)root["version"]! : -1,
+                Format = root.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String ? format.GetString() : null,
+                Version = root.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) ? v : -1,
                 PermissionLists = new Dictionary<string, List<string>>(StringComparer.Ordinal),
                 Entries = new List<StoredEntry>(),
             };
-            if (root["permissionLists"] is Newtonsoft.Json.Linq.JObject lists)
+            if (root.TryGetProperty("permissionLists", out var lists) && lists.ValueKind == JsonValueKind.Object)
             {
-                foreach (var list in lists.Properties())
+                foreach (var list in lists.EnumerateObject())
                 {
-                    if (list.Value is Newtonsoft.Json.Linq.JArray items && items.All(i => i.Type == Newtonsoft.Json.Linq.JTokenType.String))
+                    if (list.Value.ValueKind == JsonValueKind.Array && list.Value.EnumerateArray().All(i => i.ValueKind == JsonValueKind.String))
                     {
-                        model.PermissionLists[list.Name] = items.Select(i => (string)i!).ToList();
+                        model.PermissionLists[list.Name] = list.Value.EnumerateArray().Select(i => i.GetString()!).ToList();
                     }
                 }
             }
 
-            if (!(root["entries"] is Newtonsoft.Json.Linq.JArray entries))
+            if (!root.TryGetProperty("entries", out var entries) || entries.ValueKind != JsonValueKind.Array)
             {
                 return model;
             }
 
-            foreach (var item in entries)
+            foreach (var item in entries.EnumerateArray())
             {
                 StoredEntry? entry;
                 try
                 {
-                    entry = item is Newtonsoft.Json.Linq.JObject ? item.ToObject<StoredEntry>(serializer) : null;
+                    entry = item.ValueKind == JsonValueKind.Object ? item.Deserialize(StateJson.Default.StoredEntry) : null;
                 }
-                catch (Exception e) when (e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+                catch (JsonException e)
+                {
+                    entry = new StoredEntry { BrokenField = FieldOf(e.Path) };
+                }
+                catch (Exception e) when (StateFile<CacheFileModel>.IsShapeProblem(e))
                 {
                     entry = null;
                 }
@@ -79,20 +81,19 @@ namespace SkyPilot.Core.Cache
             return model;
         }
 
+        /// <summary>The entry's field a JSON path such as <c>$.identity.account</c> starts in.</summary>
+        private static string FieldOf(string? path)
+        {
+            var field = (path ?? string.Empty).TrimStart('$', '.').Split('.', '[')[0];
+            return field.Length > 0 ? field : "(the entry)";
+        }
+
         private const long MinUnixMs = -62135596800000; // 0001-01-01
         private const long MaxUnixMs = 253402300799999; // 9999-12-31
 
         /// <summary>Set while reading when a field had the wrong type: the field's name (never its value).</summary>
         [JsonIgnore]
         public string? BrokenField { get; set; }
-
-        [OnError]
-        internal void OnError(StreamingContext context, ErrorContext error)
-        {
-            // Keep reading the rest of the file: this entry is dropped afterwards (see Problem).
-            BrokenField ??= error.Member?.ToString() ?? error.Path;
-            error.Handled = true;
-        }
 
         /// <summary>Null when every field is usable; otherwise which one is not (never its value, which may be anything).</summary>
         public string? Problem()
@@ -102,9 +103,9 @@ namespace SkyPilot.Core.Cache
                 return "'" + BrokenField + "' has the wrong type";
             }
 
-            if (string.IsNullOrEmpty(Cloud) || string.IsNullOrEmpty(Fingerprint))
+            if (string.IsNullOrEmpty(Cloud) || string.IsNullOrEmpty(Fingerprint) || Identity is null || MissingPermissions is null)
             {
-                return "'cloud' or 'fingerprint' is missing";
+                return "'cloud', 'fingerprint', 'identity' or 'missing' is missing";
             }
 
             if (!Enum.TryParse<Capability>(Capability, out _) || !Enum.TryParse<CheckStatus>(Status, out _))
@@ -127,39 +128,39 @@ namespace SkyPilot.Core.Cache
                 : null;
         }
 
-        [JsonProperty("cloud")]
+        [JsonPropertyName("cloud")]
         public string Cloud { get; set; } = string.Empty;
 
-        [JsonProperty("capability")]
+        [JsonPropertyName("capability")]
         public string Capability { get; set; } = string.Empty;
 
-        [JsonProperty("fingerprint")]
+        [JsonPropertyName("fingerprint")]
         public string Fingerprint { get; set; } = string.Empty;
 
-        [JsonProperty("identity")]
+        [JsonPropertyName("identity")]
         public StoredIdentity Identity { get; set; } = new StoredIdentity();
 
-        [JsonProperty("status")]
+        [JsonPropertyName("status")]
         public string Status { get; set; } = string.Empty;
 
         /// <summary>Key into <see cref="CacheFileModel.PermissionLists"/>.</summary>
-        [JsonProperty("tested")]
+        [JsonPropertyName("tested")]
         public string? TestedList { get; set; }
 
         [JsonIgnore]
         public List<string> PermissionsTested { get; set; } = new List<string>();
 
-        [JsonProperty("missing")]
+        [JsonPropertyName("missing")]
         public List<string> MissingPermissions { get; set; } = new List<string>();
 
-        [JsonProperty("reason")]
+        [JsonPropertyName("reason")]
         public string Reason { get; set; } = string.Empty;
 
-        [JsonProperty("hint")]
+        [JsonPropertyName("hint")]
         public string? Hint { get; set; }
 
         /// <summary>Unix milliseconds (numbers parse and format much faster than ISO dates).</summary>
-        [JsonProperty("checkedAtMs")]
+        [JsonPropertyName("checkedAtMs")]
         public long CheckedAtMs { get; set; }
 
         [JsonIgnore]
@@ -169,10 +170,10 @@ namespace SkyPilot.Core.Cache
             set => CheckedAtMs = value.ToUnixTimeMilliseconds();
         }
 
-        [JsonProperty("durationMs")]
+        [JsonPropertyName("durationMs")]
         public double DurationMs { get; set; }
 
-        [JsonProperty("expiresAtMs")]
+        [JsonPropertyName("expiresAtMs")]
         public long ExpiresAtMs { get; set; }
 
         [JsonIgnore]
@@ -185,37 +186,37 @@ namespace SkyPilot.Core.Cache
 
     internal sealed class StoredIdentity
     {
-        [JsonProperty("account")]
+        [JsonPropertyName("account")]
         public string? Account { get; set; }
 
-        [JsonProperty("project")]
+        [JsonPropertyName("project")]
         public string? Project { get; set; }
 
-        [JsonProperty("projectSource")]
+        [JsonPropertyName("projectSource")]
         public string? ProjectSource { get; set; }
 
-        [JsonProperty("credentialSource")]
+        [JsonPropertyName("credentialSource")]
         public string? CredentialSource { get; set; }
 
-        [JsonProperty("credentialSourceKind")]
+        [JsonPropertyName("credentialSourceKind")]
         public string? CredentialSourceKind { get; set; }
 
-        [JsonProperty("credentialType")]
+        [JsonPropertyName("credentialType")]
         public string CredentialType { get; set; } = "none";
 
-        [JsonProperty("credentialDigest")]
+        [JsonPropertyName("credentialDigest")]
         public string? CredentialDigest { get; set; }
 
-        [JsonProperty("configuration")]
+        [JsonPropertyName("configuration")]
         public string? Configuration { get; set; }
 
-        [JsonProperty("gcloudAccount")]
+        [JsonPropertyName("gcloudAccount")]
         public string? GcloudAccount { get; set; }
 
-        [JsonProperty("endpoint")]
+        [JsonPropertyName("endpoint")]
         public string? Endpoint { get; set; }
 
-        [JsonProperty("canExpire")]
+        [JsonPropertyName("canExpire")]
         public bool CanExpire { get; set; }
     }
 }

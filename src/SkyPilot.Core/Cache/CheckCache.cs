@@ -27,7 +27,7 @@ namespace SkyPilot.Core.Cache
         {
             Settings = settings;
             _log = log;
-            _file = new StateFile<CacheFileModel>(settings.FilePath, "check cache", CacheFileModel.FormatName, CacheFileModel.CurrentVersion, StoredEntry.Salvage);
+            _file = new StateFile<CacheFileModel>(settings.FilePath, "check cache", CacheFileModel.FormatName, CacheFileModel.CurrentVersion, StateJson.Default.CacheFileModel, StoredEntry.Salvage);
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
         }
 

@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using SkyPilot.Core.Identity;
 using SkyPilot.Core.Internal;
 
@@ -31,7 +31,7 @@ namespace SkyPilot.Core.Gcp
         public AdcAccountStore(string path)
         {
             Path = path;
-            _file = new StateFile<AccountsModel>(path, "ADC account store", Format, Version, Salvage);
+            _file = new StateFile<AccountsModel>(path, "ADC account store", Format, Version, StateJson.Default.AccountsModel, Salvage);
         }
 
         /// <summary>The store file.</summary>
@@ -106,24 +106,25 @@ namespace SkyPilot.Core.Gcp
             entry.LearnedAt != null && DateTimeOffset.TryParse(entry.LearnedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue;
 
         /// <summary>A store with a field of the wrong shape: the entries that can still be read.</summary>
-        private static AccountsModel? Salvage(JObject root)
+        private static AccountsModel? Salvage(JsonElement root)
         {
             var model = new AccountsModel
             {
-                Format = root["format"]?.Type == JTokenType.String ? (string?)root["format"] : null,
-                Version = root["version"]?.Type == JTokenType.Integer ? (int)root["version"]! : -1,
+                Format = root.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String ? format.GetString() : null,
+                Version = root.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) ? v : -1,
                 Accounts = new SortedDictionary<string, AccountEntry>(StringComparer.Ordinal),
             };
-            if (root["accounts"] is JObject accounts)
+            if (root.TryGetProperty("accounts", out var accounts) && accounts.ValueKind == JsonValueKind.Object)
             {
-                foreach (var property in accounts.Properties())
+                foreach (var property in accounts.EnumerateObject())
                 {
-                    if (property.Value is JObject entry && entry["email"] is JValue { Type: JTokenType.String } email && ((string?)email)?.Length > 0)
+                    if (property.Value.ValueKind == JsonValueKind.Object
+                        && property.Value.TryGetProperty("email", out var email) && email.ValueKind == JsonValueKind.String && email.GetString()!.Length > 0)
                     {
                         model.Accounts[property.Name] = new AccountEntry
                         {
-                            Email = (string)email!,
-                            LearnedAt = entry["learnedAt"] is JValue { Type: JTokenType.String } text ? (string?)text : null,
+                            Email = email.GetString(),
+                            LearnedAt = property.Value.TryGetProperty("learnedAt", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
                         };
                     }
                 }
@@ -132,24 +133,24 @@ namespace SkyPilot.Core.Gcp
             return model;
         }
 
-        private sealed class AccountsModel : IVersionedState
+        internal sealed class AccountsModel : IVersionedState
         {
-            [JsonProperty("format")]
+            [JsonPropertyName("format")]
             public string? Format { get; set; }
 
-            [JsonProperty("version")]
+            [JsonPropertyName("version")]
             public int Version { get; set; }
 
-            [JsonProperty("accounts")]
+            [JsonPropertyName("accounts")]
             public SortedDictionary<string, AccountEntry>? Accounts { get; set; }
         }
 
-        private sealed class AccountEntry
+        internal sealed class AccountEntry
         {
-            [JsonProperty("email")]
+            [JsonPropertyName("email")]
             public string? Email { get; set; }
 
-            [JsonProperty("learnedAt")]
+            [JsonPropertyName("learnedAt")]
             public string? LearnedAt { get; set; }
         }
     }

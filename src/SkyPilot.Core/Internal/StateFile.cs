@@ -5,7 +5,8 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Newtonsoft.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace SkyPilot.Core.Internal
 {
@@ -34,29 +35,25 @@ namespace SkyPilot.Core.Internal
 
         private static bool _warmedUp;
 
-        private readonly JsonSerializer _serializer;
+        private readonly JsonTypeInfo<T> _json;
 
-        private readonly Func<Newtonsoft.Json.Linq.JObject, T?>? _salvage;
+        private readonly Func<JsonElement, T?>? _salvage;
 
         /// <param name="path">The file.</param>
         /// <param name="description">What the file is, for messages.</param>
         /// <param name="format">The value of its <c>format</c> field.</param>
         /// <param name="version">The version of its shape this module reads and writes.</param>
+        /// <param name="json">Its shape, from <see cref="StateJson"/>.</param>
         /// <param name="salvage">Called when the file is valid JSON but a field somewhere has the wrong shape: builds
         /// what is still usable from the parsed document (e.g. every entry but the bad one). Null: the file is damaged.</param>
-        public StateFile(string path, string description, string format, int version, Func<Newtonsoft.Json.Linq.JObject, T?>? salvage = null)
+        public StateFile(string path, string description, string format, int version, JsonTypeInfo<T> json, Func<JsonElement, T?>? salvage = null)
         {
             _salvage = salvage;
+            _json = json;
             Path = path;
             Description = description;
             Format = format;
             Version = version;
-            _serializer = JsonSerializer.Create(new JsonSerializerSettings
-            {
-                DateParseHandling = DateParseHandling.None,
-                NullValueHandling = NullValueHandling.Ignore,
-                MaxDepth = 32,
-            });
         }
 
         public string Path { get; }
@@ -86,10 +83,7 @@ namespace SkyPilot.Core.Internal
                         return (null, null);
                     }
 
-                    using (var reader = new JsonTextReader(new StreamReader(stream, Encoding.UTF8)))
-                    {
-                        value = _serializer.Deserialize<T>(reader);
-                    }
+                    value = JsonSerializer.Deserialize(stream, _json);
                 }
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
@@ -100,7 +94,7 @@ namespace SkyPilot.Core.Internal
             {
                 return (null, Description + " " + Path + " is unreadable (" + e.Message + ")");
             }
-            catch (Exception e) when (e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+            catch (Exception e) when (IsShapeProblem(e))
             {
                 value = Salvage(); // null when the text is not JSON at all
                 if (value is null)
@@ -131,20 +125,21 @@ namespace SkyPilot.Core.Internal
 
             try
             {
-                using (var reader = new JsonTextReader(new StreamReader(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8))
+                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                using (var document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 32 }))
                 {
-                    DateParseHandling = DateParseHandling.None,
-                    MaxDepth = 32,
-                })
-                {
-                    return Newtonsoft.Json.Linq.JToken.ReadFrom(reader) is Newtonsoft.Json.Linq.JObject root ? _salvage(root) : null;
+                    return document.RootElement.ValueKind == JsonValueKind.Object ? _salvage(document.RootElement) : null;
                 }
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is JsonException || e is ArgumentException || e is InvalidCastException || e is FormatException || e is OverflowException)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || IsShapeProblem(e))
             {
                 return null;
             }
         }
+
+        /// <summary>What reading JSON of the wrong shape throws (a JSON value of another kind, a number out of range).</summary>
+        internal static bool IsShapeProblem(Exception e) =>
+            e is JsonException || e is InvalidOperationException || e is ArgumentException || e is FormatException || e is OverflowException || e is NotSupportedException;
 
         /// <summary>Replaces the file with <paramref name="value"/> atomically (no lock), reclaiming stale temp files first.</summary>
         /// <exception cref="IOException">It could not be written.</exception>
@@ -159,10 +154,7 @@ namespace SkyPilot.Core.Internal
                 Path,
                 stream =>
                 {
-                    using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 16384, leaveOpen: true))
-                    {
-                        _serializer.Serialize(writer, value);
-                    }
+                    JsonSerializer.Serialize(stream, value, _json);
                 },
                 durable: false);
         }
@@ -194,10 +186,7 @@ namespace SkyPilot.Core.Internal
                 var (current, problem) = Read();
                 if (problem is null && change(current, null) is T preview)
                 {
-                    using (var writer = new StreamWriter(Stream.Null))
-                    {
-                        _serializer.Serialize(writer, preview);
-                    }
+                    JsonSerializer.Serialize(Stream.Null, preview, _json);
                 }
             }
 

@@ -2,7 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using Newtonsoft.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace SkyPilot.Core.Internal
 {
@@ -20,9 +21,10 @@ namespace SkyPilot.Core.Internal
         private readonly StateFile<Model> _file;
         private readonly int _maxEntries;
 
-        public StateList(string path, string description, string format, int maxEntries)
+        /// <summary>A list in <paramref name="path"/> of at most <paramref name="maxEntries"/>, shaped as <paramref name="json"/> (from <see cref="StateJson"/>).</summary>
+        public StateList(string path, string description, string format, int maxEntries, JsonTypeInfo<Model> json)
         {
-            _file = new StateFile<Model>(path, description, format, 1);
+            _file = new StateFile<Model>(path, description, format, 1, json);
             _maxEntries = maxEntries;
         }
 
@@ -45,13 +47,13 @@ namespace SkyPilot.Core.Internal
 
         internal sealed class Model : IVersionedState
         {
-            [JsonProperty("format")]
+            [JsonPropertyName("format")]
             public string? Format { get; set; }
 
-            [JsonProperty("version")]
+            [JsonPropertyName("version")]
             public int Version { get; set; }
 
-            [JsonProperty("entries")]
+            [JsonPropertyName("entries")]
             public List<TEntry>? Entries { get; set; }
         }
     }

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using Newtonsoft.Json;
+using System.Text.Json.Serialization;
 using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Jobs
@@ -21,22 +21,22 @@ namespace SkyPilot.Core.Jobs
 
         public sealed class Entry
         {
-            [JsonProperty("endpoint")]
+            [JsonPropertyName("endpoint")]
             public string Endpoint { get; set; } = string.Empty;
 
-            [JsonProperty("salt")]
+            [JsonPropertyName("salt")]
             public string Salt { get; set; } = string.Empty;
 
-            [JsonProperty("digest")]
+            [JsonPropertyName("digest")]
             public string Digest { get; set; } = string.Empty;
 
-            [JsonProperty("marker")]
+            [JsonPropertyName("marker")]
             public string Marker { get; set; } = string.Empty;
 
-            [JsonProperty("requestId")]
+            [JsonPropertyName("requestId")]
             public string? RequestId { get; set; }
 
-            [JsonProperty("at")]
+            [JsonPropertyName("at")]
             public DateTimeOffset At { get; set; }
         }
 
@@ -61,7 +61,7 @@ namespace SkyPilot.Core.Jobs
         }
 
         private static StateList<Entry> File(SkyEnvironment env) =>
-            new StateList<Entry>(PathFor(env), "pending launch record", "skypilot-powershell/pending-launches", MaxEntries);
+            new StateList<Entry>(PathFor(env), "pending launch record", "skypilot-powershell/pending-launches", MaxEntries, StateJson.Default.PendingLaunchesFile);
 
         private static string Digest(string salt, string submission)
         {

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Newtonsoft.Json;
+using System.Text.Json.Serialization;
 using SkyPilot.Core.Internal;
 
 namespace SkyPilot.Core.Jobs
@@ -17,19 +17,19 @@ namespace SkyPilot.Core.Jobs
 
         public sealed class Entry
         {
-            [JsonProperty("endpoint")]
+            [JsonPropertyName("endpoint")]
             public string Endpoint { get; set; } = string.Empty;
 
-            [JsonProperty("cloud")]
+            [JsonPropertyName("cloud")]
             public string Cloud { get; set; } = string.Empty;
 
-            [JsonProperty("fingerprint")]
+            [JsonPropertyName("fingerprint")]
             public string Fingerprint { get; set; } = string.Empty;
 
-            [JsonProperty("capabilities")]
+            [JsonPropertyName("capabilities")]
             public List<string> Capabilities { get; set; } = new List<string>();
 
-            [JsonProperty("at")]
+            [JsonPropertyName("at")]
             public DateTimeOffset At { get; set; }
         }
 
@@ -43,6 +43,6 @@ namespace SkyPilot.Core.Jobs
         }
 
         private static StateList<Entry> File(SkyEnvironment env) =>
-            new StateList<Entry>(SkyStateDirectory.File(env, "powershell-server-checks.json"), "server check memory", "skypilot-powershell/server-checks", MaxEntries);
+            new StateList<Entry>(SkyStateDirectory.File(env, "powershell-server-checks.json"), "server check memory", "skypilot-powershell/server-checks", MaxEntries, StateJson.Default.ServerCheckMemoryFile);
     }
 }

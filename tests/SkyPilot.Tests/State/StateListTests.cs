@@ -1,6 +1,7 @@
 using SkyPilot.Core;
 using SkyPilot.Core.Api;
 using SkyPilot.Core.Internal;
+using System.Text.Json.Serialization;
 using SkyPilot.TestKit;
 
 namespace SkyPilot.Tests.State;
@@ -15,12 +16,12 @@ public sealed class StateListTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private sealed class Item
+    internal sealed class Item
     {
         public string? Name { get; set; }
     }
 
-    private StateList<Item> List(int max = 100) => new(_temp.Combine("sky", "list.json"), "test list", "skypilot-powershell/test-list", max);
+    private StateList<Item> List(int max = 100) => new(_temp.Combine("sky", "list.json"), "test list", "skypilot-powershell/test-list", max, TestStateJson.Default.ItemList);
 
     [Fact]
     public async Task Concurrent_updates_from_many_writers_lose_nothing()
@@ -69,4 +70,9 @@ public sealed class StateListTests : IDisposable
 
         JobHistory.Read(env).Select(e => (e.JobId, e.Status)).Should().Equal((2L, "SUCCEEDED"), (1L, "RUNNING"));
     }
+}
+
+[JsonSerializable(typeof(StateList<StateListTests.Item>.Model), TypeInfoPropertyName = "ItemList")]
+internal sealed partial class TestStateJson : JsonSerializerContext
+{
 }
