@@ -1,9 +1,6 @@
 using System.Management.Automation;
 using System.Threading;
-using SkyPilot.Core;
 using SkyPilot.Core.Api;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Http;
 using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
@@ -11,27 +8,14 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Shows the SkyPilot API server this module talks to and whether it supports it (sky api info).</summary>
     [Cmdlet(VerbsCommon.Get, "SkyApiServer", HelpUri = HelpLinks.GetSkyApiServer)]
     [OutputType(typeof(SkyApiServerInfo))]
-    public sealed class GetSkyApiServerCommand : SkyCmdlet
+    public sealed class GetSkyApiServerCommand : SkyApiCmdlet
     {
         /// <summary>The API server (default: SKYPILOT_API_SERVER_ENDPOINT, ~/.sky/config.yaml, http://127.0.0.1:46580).</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Endpoint { get; set; }
 
-        internal override void Execute(CancellationToken cancellationToken)
-        {
-            var environment = SkyEnvironment.FromProcess();
-            object? target = Endpoint;
-            try
-            {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
-                target = api.Endpoint.ToString();
-                WriteObject(Run(ct => api.GetServerInfoAsync(ct), cancellationToken));
-            }
-            catch (SkyException e)
-            {
-                WriteError(ErrorMapping.From(e, target));
-            }
-        }
+        internal override void Execute(CancellationToken cancellationToken) =>
+            AtServer(Endpoint, api => WriteObject(Run(ct => api.GetServerInfoAsync(ct), cancellationToken)));
     }
 }

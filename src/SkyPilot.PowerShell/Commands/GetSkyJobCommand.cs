@@ -4,8 +4,6 @@ using System.Management.Automation;
 using System.Threading;
 using SkyPilot.Core;
 using SkyPilot.Core.Api;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Http;
 using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
@@ -13,7 +11,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Lists managed jobs from the SkyPilot API server (sky jobs queue).</summary>
     [Cmdlet(VerbsCommon.Get, "SkyJob", HelpUri = HelpLinks.GetSkyJob)]
     [OutputType(typeof(ManagedJob))]
-    public sealed class GetSkyJobCommand : SkyCmdlet
+    public sealed class GetSkyJobCommand : SkyApiCmdlet
     {
         /// <summary>Only these job ids.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -58,13 +56,13 @@ namespace SkyPilot.PowerShell.Commands
         /// Like Get-Process -Id: a job id, or a name without wildcards, that matches no job is a non-terminating
         /// ObjectNotFound error; a wildcard that matches nothing is not.
         /// </summary>
-        private void ReportNotFound(IReadOnlyCollection<ManagedJob> jobs, object? endpoint)
+        private void ReportNotFound(IReadOnlyCollection<ManagedJob> jobs, string endpoint)
         {
             foreach (var id in JobId ?? new long[0])
             {
                 if (!jobs.Any(j => j.JobId == id))
                 {
-                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job with id " + id + " at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, id, "List your jobs with Get-SkyJob."));
+                    WriteError(JobErrors.NotFound("No managed job with id " + id + " at " + endpoint + ".", id));
                 }
             }
 
@@ -72,41 +70,29 @@ namespace SkyPilot.PowerShell.Commands
             {
                 if (!jobs.Any(j => string.Equals(j.Name, name, System.StringComparison.OrdinalIgnoreCase)))
                 {
-                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job named '" + name + "' at " + endpoint + "."), "JobNotFound", ErrorCategory.ObjectNotFound, name, "List your jobs with Get-SkyJob."));
+                    WriteError(JobErrors.NotFound("No managed job named '" + name + "' at " + endpoint + ".", name));
                 }
             }
         }
 
-        internal override void Execute(CancellationToken cancellationToken)
+        internal override void Execute(CancellationToken cancellationToken) => AtServer(Endpoint, api =>
         {
-            var environment = SkyEnvironment.FromProcess();
-            object? target = null;
-            try
+            var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsers.IsPresent, SkipFinished = SkipFinished.IsPresent, Refresh = Refresh.IsPresent, Workspace = Workspace };
+            var jobs = Run(ct => api.QueueAsync(query, ct), cancellationToken);
+            var matching = jobs
+                .Where(j => JobId is null || JobId.Contains(j.JobId))
+                .Named(Name)
+                .Where(j => Status is null || Status.Any(s => string.Equals(s, j.Status, System.StringComparison.OrdinalIgnoreCase)))
+                .OrderByDescending(j => j.JobId)
+                .ThenBy(j => j.TaskId)
+                .ToList();
+            JobHistory.Remember(Environment, matching);
+            foreach (var job in matching)
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
-                target = api.Endpoint.ToString();
-                var query = new ManagedJobQuery { JobIds = JobId, AllUsers = AllUsers.IsPresent, SkipFinished = SkipFinished.IsPresent, Refresh = Refresh.IsPresent, Workspace = Workspace };
-                var jobs = Run(ct => api.QueueAsync(query, ct), cancellationToken);
-                var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
-                var matching = jobs
-                    .Where(j => JobId is null || JobId.Contains(j.JobId))
-                    .Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty)))
-                    .Where(j => Status is null || Status.Any(s => string.Equals(s, j.Status, System.StringComparison.OrdinalIgnoreCase)))
-                    .OrderByDescending(j => j.JobId)
-                    .ThenBy(j => j.TaskId)
-                    .ToList();
-                JobHistory.Remember(environment, matching);
-                foreach (var job in matching)
-                {
-                    WriteObject(job);
-                }
+                WriteObject(job);
+            }
 
-                ReportNotFound(jobs, target);
-            }
-            catch (SkyException e)
-            {
-                WriteError(ErrorMapping.From(e, target));
-            }
-        }
+            ReportNotFound(jobs, api.Endpoint.ToString());
+        });
     }
 }

@@ -2,8 +2,6 @@ using System.Management.Automation;
 using System.Threading;
 using SkyPilot.Core;
 using SkyPilot.Core.Api;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Http;
 using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
@@ -11,7 +9,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Writes a managed job's log lines as they arrive (sky jobs logs); a failed job ends in a JobFailed error.</summary>
     [Cmdlet(VerbsCommon.Get, "SkyJobLog", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.GetSkyJobLog)]
     [OutputType(typeof(string))]
-    public sealed class GetSkyJobLogCommand : SkyCmdlet
+    public sealed class GetSkyJobLogCommand : SkyApiCmdlet
     {
         /// <summary>The job; binds from Get-SkyJob and Submit-SkyJob output.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
@@ -43,11 +41,10 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
             var target = Name ?? (object)JobId;
             try
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var api = ApiClient(Endpoint);
                 var query = new JobLogQuery { JobId = Name is null ? JobId : (long?)null, Name = Name, Follow = Follow.IsPresent, Tail = Tail > 0 ? Tail : (int?)null, Controller = Controller.IsPresent };
                 var keepAnsi = RendersVirtualTerminal();
                 var exit = RunStreaming((emit, ct) => api.StreamJobLogAsync(query, line => emit(keepAnsi ? line : AnsiText.Strip(line)!), ct), cancellationToken);
@@ -64,10 +61,10 @@ namespace SkyPilot.PowerShell.Commands
             switch (exit)
             {
                 case JobLogQuery.Failed:
-                    WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " failed."), "JobFailed", ErrorCategory.InvalidResult, target, "See why with Get-SkyJob; the controller's log: Get-SkyJobLog -Controller."));
+                    WriteError(JobErrors.Failed("Managed job " + target + " failed.", target, "See why with Get-SkyJob; the controller's log: Get-SkyJobLog -Controller."));
                     break;
                 case JobLogQuery.NotFound:
-                    WriteError(new SkyErrorInfo(new SkyOperationException("Managed job " + target + " was not found."), "JobNotFound", ErrorCategory.ObjectNotFound, target, "List your jobs with Get-SkyJob."));
+                    WriteError(JobErrors.NotFound("Managed job " + target + " was not found.", target));
                     break;
                 case JobLogQuery.NotFinished:
                     WriteSkyWarning("Managed job " + target + " has not finished; follow it with -Follow.");

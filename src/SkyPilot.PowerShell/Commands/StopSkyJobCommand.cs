@@ -2,10 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
-using SkyPilot.Core;
 using SkyPilot.Core.Api;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Http;
 using SkyPilot.PowerShell.Infrastructure;
 
 namespace SkyPilot.PowerShell.Commands
@@ -13,7 +10,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Cancels managed jobs (sky jobs cancel) and reports per job what the server did.</summary>
     [Cmdlet(VerbsLifecycle.Stop, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "JobId", HelpUri = HelpLinks.StopSkyJob)]
     [OutputType(typeof(ManagedJob))]
-    public sealed class StopSkyJobCommand : SkyCmdlet
+    public sealed class StopSkyJobCommand : SkyApiCmdlet
     {
         private readonly List<(string? Endpoint, long JobId)> _requested = new List<(string?, long)>();
         private readonly List<(string? Endpoint, long JobId)> _approved = new List<(string?, long)>();
@@ -59,11 +56,11 @@ namespace SkyPilot.PowerShell.Commands
         /// Asks about each requested id naming the job and its status; a job that already ended is a warning, not a prompt.
         /// An id the queue does not list is still sent: the cancel request says whether it exists.
         /// </summary>
-        private void ApproveRequested(SkyEnvironment environment, CancellationToken cancellationToken)
+        private void ApproveRequested(CancellationToken cancellationToken)
         {
             foreach (var group in _requested.GroupBy(r => r.Endpoint))
             {
-                Guard(group.Key, api =>
+                AtServer(group.Key, api =>
                 {
                     var ids = group.Select(r => r.JobId).Distinct().ToList();
                     var known = Run(ct => api.QueueAsync(new ManagedJobQuery { JobIds = ids }, ct), cancellationToken)
@@ -79,34 +76,32 @@ namespace SkyPilot.PowerShell.Commands
                             _approved.Add((group.Key, id));
                         }
                     }
-                }, environment);
+                });
             }
         }
 
         /// <summary>Cancels everything approved, one request per server; a failure at one server does not stop the others.</summary>
         internal override void Complete(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
-            ApproveRequested(environment, cancellationToken);
+            ApproveRequested(cancellationToken);
             foreach (var (endpoint, names) in _selections)
             {
-                Guard(endpoint, api =>
+                AtServer(endpoint, api =>
                 {
                     var active = Run(ct => api.QueueAsync(new ManagedJobQuery { SkipFinished = true }, ct), cancellationToken);
-                    var patterns = names?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToList();
-                    foreach (var job in active.Where(j => patterns is null || patterns.Any(p => p.IsMatch(j.Name ?? string.Empty))).GroupBy(j => j.JobId).Select(g => g.First()))
+                    foreach (var job in active.Named(names).GroupBy(j => j.JobId).Select(g => g.First()))
                     {
                         if (ShouldProcess(Target(job.JobId, endpoint) + " (" + (job.Name ?? "unnamed") + ", " + job.Status + ")", "Cancel"))
                         {
                             _approved.Add((endpoint, job.JobId));
                         }
                     }
-                }, environment);
+                });
             }
 
             foreach (var group in _approved.GroupBy(a => a.Endpoint))
             {
-                Guard(group.Key, api =>
+                AtServer(group.Key, api =>
                 {
                     var ids = group.Select(a => a.JobId).Distinct().ToList();
                     foreach (var outcome in Run(ct => api.CancelAsync(ids, ct), cancellationToken))
@@ -121,7 +116,7 @@ namespace SkyPilot.PowerShell.Commands
                             WriteObject(job);
                         }
                     }
-                }, environment);
+                });
             }
         }
 
@@ -136,27 +131,11 @@ namespace SkyPilot.PowerShell.Commands
                     WriteSkyWarning("Managed job " + outcome.JobId + " had already ended (" + outcome.Status + "); nothing was cancelled.");
                     break;
                 case CancelResult.NotFound:
-                    var message = "Managed job " + outcome.JobId + " was not found at " + endpoint + "; nothing was cancelled.";
-                    WriteError(new SkyErrorInfo(new SkyOperationException(message), "JobNotFound", ErrorCategory.ObjectNotFound, outcome.JobId, "List your jobs with Get-SkyJob (another user's jobs: Get-SkyJob -AllUsers)."));
+                    WriteError(JobErrors.NotFound("Managed job " + outcome.JobId + " was not found at " + endpoint + "; nothing was cancelled.", outcome.JobId, "List your jobs with Get-SkyJob (another user's jobs: Get-SkyJob -AllUsers)."));
                     break;
                 default:
                     WriteSkyWarning("The server did not say what it did with managed job " + outcome.JobId + "; check it with Get-SkyJob -JobId " + outcome.JobId + ".");
                     break;
-            }
-        }
-
-        private void Guard(string? endpoint, System.Action<SkyApiClient> work, SkyEnvironment environment)
-        {
-            object? target = endpoint;
-            try
-            {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(endpoint, environment, SkyConfig.LoadStrict(environment)), environment, Log);
-                target = api.Endpoint.ToString();
-                work(api);
-            }
-            catch (SkyException e)
-            {
-                WriteError(ErrorMapping.From(e, target));
             }
         }
 

@@ -19,7 +19,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Submits a SkyPilot task as a managed job, after checking every access it needs (sky jobs launch).</summary>
     [Cmdlet(VerbsLifecycle.Submit, "SkyJob", SupportsShouldProcess = true, DefaultParameterSetName = "Path", HelpUri = HelpLinks.SubmitSkyJob)]
     [OutputType(typeof(ManagedJob))]
-    public sealed class SubmitSkyJobCommand : SkyCmdlet
+    public sealed class SubmitSkyJobCommand : SkyApiCmdlet
     {
         /// <summary>The task YAML files: PowerShell paths, resolved against the current location; wildcards allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
@@ -138,7 +138,7 @@ namespace SkyPilot.PowerShell.Commands
 
         private void Submit(string path, CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             try
             {
                 var variables = TaskVariables.Resolve(EnvPairs(), EnvFile is null ? null : FileSystemPath(EnvFile), SecretPairs(), environment);
@@ -174,7 +174,7 @@ namespace SkyPilot.PowerShell.Commands
                 {
                     try
                     {
-                        job = WaitForJob(plan.Endpoint, environment, job, cancellationToken);
+                        job = WaitForJob(plan.Endpoint, job, cancellationToken);
                     }
                     catch (Exception e) when (e is PipelineStoppedException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
                     {
@@ -277,9 +277,9 @@ namespace SkyPilot.PowerShell.Commands
         }
 
         /// <summary>Waits as Wait-SkyJob does; a failure to wait still emits the submitted job, so nobody submits it again.</summary>
-        private ManagedJob WaitForJob(SkyApiEndpoint endpoint, SkyEnvironment environment, ManagedJob job, CancellationToken cancellationToken)
+        private ManagedJob WaitForJob(SkyApiEndpoint endpoint, ManagedJob job, CancellationToken cancellationToken)
         {
-            var waiter = new ManagedJobWaiter(new SkyApiClient(SharedHttpClient.Instance, endpoint, environment, Log), environment, Log);
+            var waiter = new ManagedJobWaiter(ApiClient(endpoint), Environment, Log);
             try
             {
                 var final = Run(ct => waiter.WaitAsync(job, null, new JobProgress(Log), ct), cancellationToken);

@@ -4,8 +4,6 @@ using System.Management.Automation;
 using System.Threading;
 using SkyPilot.Core;
 using SkyPilot.Core.Api;
-using SkyPilot.Core.Config;
-using SkyPilot.Core.Http;
 using SkyPilot.Core.Jobs;
 using SkyPilot.PowerShell.Infrastructure;
 
@@ -14,7 +12,7 @@ namespace SkyPilot.PowerShell.Commands
     /// <summary>Waits until managed jobs end (every task of a pipeline) and emits them in their final state.</summary>
     [Cmdlet(VerbsLifecycle.Wait, "SkyJob", DefaultParameterSetName = "JobId", HelpUri = HelpLinks.WaitSkyJob)]
     [OutputType(typeof(ManagedJob))]
-    public sealed class WaitSkyJobCommand : SkyCmdlet
+    public sealed class WaitSkyJobCommand : SkyApiCmdlet
     {
         /// <summary>The jobs; binds from Get-SkyJob and Submit-SkyJob output.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "JobId")]
@@ -38,21 +36,20 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
             object? target = Name ?? (object)JobId;
             try
             {
-                var api = new SkyApiClient(SharedHttpClient.Instance, SkyApiEndpoint.Resolve(Endpoint, environment, SkyConfig.Load(environment)), environment, Log);
+                var api = ApiClient(Endpoint);
                 var ids = Name is null
                     ? JobId
                     : Run(ct => api.QueueAsync(new ManagedJobQuery(), ct), cancellationToken).Where(j => j.Name == Name).Select(j => j.JobId).OrderByDescending(id => id).Take(1).ToArray();
                 if (ids.Length == 0)
                 {
-                    WriteError(new SkyErrorInfo(new SkyOperationException("No managed job is named '" + Name + "'."), "JobNotFound", ErrorCategory.ObjectNotFound, Name, "List your jobs with Get-SkyJob."));
+                    WriteError(JobErrors.NotFound("No managed job is named '" + Name + "'.", Name));
                     return;
                 }
 
-                var waiter = new ManagedJobWaiter(api, environment, Log);
+                var waiter = new ManagedJobWaiter(api, Environment, Log);
                 foreach (var id in ids)
                 {
                     target = id;

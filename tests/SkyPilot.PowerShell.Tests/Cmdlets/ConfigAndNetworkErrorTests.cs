@@ -39,14 +39,25 @@ public sealed class ConfigAndNetworkErrorTests(EngineWorld world) : IDisposable
         result.Output.Where(o => o.BaseObject is not string).Should().BeEmpty();
     }
 
-    [Fact]
-    public void Get_SkyJob_with_a_malformed_config_is_InvalidConfiguration()
+    [Theory]
+    [InlineData("Get-SkyJob")]
+    [InlineData("Stop-SkyJob -JobId 1 -Confirm:$false")]
+    [InlineData("Get-SkyJobLog -JobId 1")]
+    [InlineData("Wait-SkyJob -JobId 1 -Timeout 5")]
+    [InlineData("Get-SkyApiServer")]
+    public void A_cmdlet_of_the_API_server_with_a_malformed_config_is_InvalidConfiguration_and_asks_no_server(string script)
     {
-        using var env = world.UseGcp(("SKYPILOT_CONFIG", MalformedConfig()));
+        var config = MalformedConfig();
+        using var env = world.UseGcp(("SKYPILOT_CONFIG", config));
+        var calls = world.Jobs.Api.Calls.Count;
 
-        var result = _session.Run("Get-SkyJob");
+        var result = _session.Run(script);
 
-        result.AllErrors.Should().ContainSingle().Which.FullyQualifiedErrorId.Should().StartWith("InvalidConfiguration,");
+        var error = result.AllErrors.Should().ContainSingle().Subject;
+        error.FullyQualifiedErrorId.Should().StartWith("InvalidConfiguration,");
+        error.TargetObject.Should().Be(config);
+        world.Jobs.Api.Calls.Count.Should().Be(calls, "the server SKYPILOT_API_SERVER_ENDPOINT names is not asked either");
+        result.Output.Should().BeEmpty();
     }
 
     [Fact]
