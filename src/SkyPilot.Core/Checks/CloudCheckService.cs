@@ -57,6 +57,13 @@ namespace SkyPilot.Core.Checks
 
         public CheckCache? Cache => _cache;
 
+        /// <summary>
+        /// The entries of <paramref name="cache"/>, each marked whether it would be served now: made for the identity
+        /// active now for its cloud, and not expired.
+        /// </summary>
+        public IReadOnlyList<CacheEntry> ValidatedEntries(CheckCache cache, SkyEnvironment environment, DateTimeOffset now) =>
+            cache.Read().Validate(cloud => _checkers.ContainsKey(cloud) ? ResolveIdentity(cloud, environment) : null, now);
+
         /// <summary>The active identity of one cloud, from local files and environment only.</summary>
         public CloudIdentity ResolveIdentity(string cloud, SkyEnvironment environment) => Checker(cloud).Resolve(environment).Identity;
 

@@ -46,9 +46,7 @@ namespace SkyPilot.PowerShell.Commands
             var clouds = KnownClouds.Normalize(Cloud);
 
             // Validated like Get-SkyCache shows them, so prompts and -PassThru say whether each entry would still be served.
-            var entries = cache.Read().Validate(
-                cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
-                DateTimeOffset.UtcNow);
+            var entries = service.ValidatedEntries(cache, environment, DateTimeOffset.UtcNow);
             var candidates = entries.Where(e =>
                 (clouds is null || clouds.Contains(e.Cloud))
                 && (Capability is null || Capability.Contains(e.Capability))

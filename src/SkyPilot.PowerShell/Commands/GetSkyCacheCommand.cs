@@ -33,9 +33,7 @@ namespace SkyPilot.PowerShell.Commands
 
             WriteSkyVerbose("Reading " + service.Cache.FilePath);
             var clouds = KnownClouds.Normalize(Cloud);
-            var entries = service.Cache.Read().Validate(
-                cloud => service.Clouds.Contains(cloud) ? service.ResolveIdentity(cloud, environment) : null,
-                DateTimeOffset.UtcNow);
+            var entries = service.ValidatedEntries(service.Cache, environment, DateTimeOffset.UtcNow);
             foreach (var entry in entries.Where(e => clouds is null || clouds.Contains(e.Cloud)).OrderBy(e => e.Cloud).ThenBy(e => e.Capability).ThenByDescending(e => e.CheckedAt))
             {
                 WriteObject(entry);
