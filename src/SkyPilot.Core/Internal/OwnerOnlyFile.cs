@@ -13,13 +13,11 @@ namespace SkyPilot.Core.Internal
     /// <list type="bullet">
     /// <item>Unix, net8.0: the temp file is created with mode 0600 (open(2) is given the mode) and renamed over the
     /// target (rename(2) keeps the temp's mode, not the replaced file's).</item>
-    /// <item>Unix, netstandard2.0 (PowerShell 7.0–7.3), which cannot give open(2) a mode: the temp file is created inside
-    /// a private directory beside the target, made by mkdir(2) with mode 0700, chmod'ed to 0600 before anything is
-    /// written, and renamed into place; the directory is then removed. Until the rename no other user can reach it.</item>
     /// <item>Windows, net8.0: the temp file gets an owner-only ACL before anything is written (no other process can open
     /// it meanwhile: it is opened with no sharing), and is moved over the target with MoveFileEx, which keeps the temp's
     /// ACL, not the replaced file's.</item>
-    /// <item>Windows, netstandard2.0 (Windows PowerShell 5.1, PowerShell 7.0–7.3) — a known limitation: no ACL is set.
+    /// <item>Windows, netstandard2.0 (Windows PowerShell 5.1, the only host that loads this build: the module refuses
+    /// PowerShell 7.0–7.3) — a known limitation: no ACL is set.
     /// A new file gets the ACL its directory passes on (for a folder in the user profile: the user, SYSTEM and
     /// Administrators), and an existing file is replaced with File.Replace (ReplaceFile), which keeps the replaced file's
     /// ACL, whatever it is. Setting one needs the System.IO.FileSystem.AccessControl package, whose netstandard2.0 runtime
@@ -30,7 +28,6 @@ namespace SkyPilot.Core.Internal
     /// </summary>
     internal static class OwnerOnlyFile
     {
-        private const int OwnerOnlyFileMode = 0x180; // 0600
         private const int OwnerOnlyDirectoryMode = 0x1C0; // 0700
         private const int BufferSize = 65536;
 
@@ -107,7 +104,7 @@ namespace SkyPilot.Core.Internal
         private static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         /// <summary>
-        /// Deletes temp files (and, on netstandard2.0 Unix, private staging directories) that writes of
+        /// Deletes temp files (and the private staging directories of earlier versions) that writes of
         /// <paramref name="path"/> left behind when their process was killed: names of our own making only, older than
         /// <paramref name="olderThan"/>. Never throws. Returns how many were removed.
         /// </summary>
@@ -215,22 +212,13 @@ namespace SkyPilot.Core.Internal
                 throw;
             }
 #else
-            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
-            try
+            if (!IsWindows)
             {
-                if (!IsWindows)
-                {
-                    // Created with the umask's mode, but inside the private directory no one else can reach.
-                    SetUnixMode(path, OwnerOnlyFileMode);
-                }
+                // This build cannot give a new file a mode: it would be created as the umask allows (often world-readable).
+                throw new PlatformNotSupportedException("the netstandard2.0 build writes files on Windows PowerShell 5.1 only");
+            }
 
-                return stream;
-            }
-            catch
-            {
-                stream.Dispose();
-                throw;
-            }
+            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
 #endif
         }
 
@@ -249,16 +237,6 @@ namespace SkyPilot.Core.Internal
             // rename(2) on Unix, MoveFileEx(MOVEFILE_REPLACE_EXISTING) on Windows: the temp's mode or ACL is what stays.
             File.Move(temp, target, overwrite: true);
 #else
-            if (!IsWindows)
-            {
-                if (Libc.rename(temp, target) != 0)
-                {
-                    throw Libc.Failure("rename " + temp + " to " + target);
-                }
-
-                return;
-            }
-
             // Windows PowerShell 5.1: ReplaceFile keeps the replaced file's ACL (see the class comment).
             if (File.Exists(target))
             {
@@ -311,10 +289,7 @@ namespace SkyPilot.Core.Internal
                 File.SetUnixFileMode(path, (UnixFileMode)mode);
             }
 #else
-            if (Libc.chmod(path, mode) != 0)
-            {
-                throw Libc.Failure("chmod " + Convert.ToString(mode, 8) + " " + path);
-            }
+            throw new PlatformNotSupportedException("the netstandard2.0 build runs on Windows PowerShell 5.1 only");
 #endif
         }
 
@@ -329,15 +304,12 @@ namespace SkyPilot.Core.Internal
             }
         }
 
-        /// <summary>Where a write is staged: a temp file beside the target, or in a private directory beside it.</summary>
+        /// <summary>Where a write is staged: a temp file beside the target.</summary>
         private sealed class StagingFile
         {
-            private readonly string? _privateDirectory;
-
-            private StagingFile(string path, string? privateDirectory)
+            private StagingFile(string path)
             {
                 Path = path;
-                _privateDirectory = privateDirectory;
             }
 
             public string Path { get; }
@@ -366,51 +338,11 @@ namespace SkyPilot.Core.Internal
             public static StagingFile Create(string directory, string name)
             {
                 var unique = System.IO.Path.Combine(directory, "." + name + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
-#if !NET8_0_OR_GREATER
-                if (!IsWindows)
-                {
-                    // mkdir(2) applies the mode itself (less the umask) and fails if the name exists: no window, no squatting.
-                    if (Libc.mkdir(unique, OwnerOnlyDirectoryMode) != 0)
-                    {
-                        throw Libc.Failure("mkdir " + unique);
-                    }
-
-                    try
-                    {
-                        SetUnixMode(unique, OwnerOnlyDirectoryMode); // a umask may have taken the owner's own bits
-                    }
-                    catch
-                    {
-                        TryRemoveDirectory(unique);
-                        throw;
-                    }
-
-                    return new StagingFile(System.IO.Path.Combine(unique, name), unique);
-                }
-#endif
-                return new StagingFile(unique, null);
+                return new StagingFile(unique);
             }
 
             /// <summary>Removes what is left (nothing after a successful rename), never throwing.</summary>
-            public void Clean()
-            {
-                TryDelete(Path);
-                if (_privateDirectory != null)
-                {
-                    TryRemoveDirectory(_privateDirectory);
-                }
-            }
-
-            private static void TryRemoveDirectory(string path)
-            {
-                try
-                {
-                    Directory.Delete(path, recursive: false);
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                }
-            }
+            public void Clean() => TryDelete(Path);
         }
 
         /// <summary>libc, called only on Unix (never on Windows, which has none).</summary>
@@ -419,30 +351,8 @@ namespace SkyPilot.Core.Internal
             /// <summary>"File exists": 17 on Linux, macOS and the BSDs.</summary>
             public const int EEXIST = 17;
 
-            private const int EPERM = 1;
-            private const int EACCES = 13;
-
             [DllImport("libc", SetLastError = true)]
             public static extern int link(string existingPath, string newPath);
-
-#if !NET8_0_OR_GREATER
-            [DllImport("libc", SetLastError = true)]
-            public static extern int chmod(string path, int mode);
-
-            [DllImport("libc", SetLastError = true)]
-            public static extern int mkdir(string path, int mode);
-
-            [DllImport("libc", SetLastError = true)]
-            public static extern int rename(string oldPath, string newPath);
-#endif
-
-            /// <summary>The exception for a failed call, read from errno right after it.</summary>
-            public static Exception Failure(string what)
-            {
-                var errno = Marshal.GetLastWin32Error();
-                var message = what + " failed (errno " + errno + ")";
-                return errno == EPERM || errno == EACCES ? new UnauthorizedAccessException(message) : new IOException(message);
-            }
         }
     }
 }

@@ -15,11 +15,18 @@ namespace SkyPilot.PowerShell.Infrastructure
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty;
-        private static readonly string Folder = TargetFolder(RuntimeInformation.FrameworkDescription, Environment.Version);
-        private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "Dependencies", Folder);
+        private static readonly string? Folder = TargetFolder(RuntimeInformation.FrameworkDescription, Environment.Version);
+        private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "Dependencies", Folder ?? string.Empty);
 
         public void OnImport()
         {
+            if (Folder is null)
+            {
+                throw new PSNotSupportedException(
+                    "SkyPilot.PowerShell runs on PowerShell 7.4 or later and on Windows PowerShell 5.1; this PowerShell runs on " +
+                    RuntimeInformation.FrameworkDescription + " (PowerShell 7.0 to 7.3). Install PowerShell 7.4 or later.");
+            }
+
             if (Folder == "net8.0")
             {
                 IsolationType()?.GetMethod("Install")?.Invoke(null, new object[] { DependencyDirectory });
@@ -40,11 +47,19 @@ namespace SkyPilot.PowerShell.Infrastructure
             AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
         }
 
-        /// <summary><c>net8.0</c> on .NET 8 or later, else <c>netstandard2.0</c> (.NET Framework, older .NET).</summary>
-        internal static string TargetFolder(string frameworkDescription, Version runtimeVersion)
+        /// <summary>
+        /// <c>net8.0</c> on .NET 8 or later (PowerShell 7.4+), <c>netstandard2.0</c> on .NET Framework (Windows PowerShell
+        /// 5.1), null on .NET Core 3.1 to 7 (PowerShell 7.0 to 7.3, out of support), which the module refuses: the
+        /// netstandard2.0 build is written for Windows only.
+        /// </summary>
+        internal static string? TargetFolder(string frameworkDescription, Version runtimeVersion)
         {
-            var isFramework = frameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
-            return !isFramework && runtimeVersion.Major >= 8 ? "net8.0" : "netstandard2.0";
+            if (frameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase))
+            {
+                return "netstandard2.0";
+            }
+
+            return runtimeVersion.Major >= 8 ? "net8.0" : null;
         }
 
         private static Type? IsolationType()

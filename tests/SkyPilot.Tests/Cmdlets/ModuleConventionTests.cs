@@ -173,8 +173,9 @@ public sealed class ModuleConventionTests : IDisposable
     [InlineData(".NET 8.0.11", 8, "net8.0")]
     [InlineData(".NET 10.0.0", 10, "net8.0")]
     [InlineData(".NET Framework 4.8.9181.0", 4, "netstandard2.0")]
-    [InlineData(".NET 6.0.36", 6, "netstandard2.0")]
-    public void The_resolver_picks_the_dependency_folder_for_the_runtime(string description, int major, string expected)
+    [InlineData(".NET 6.0.36", 6, null)]
+    [InlineData(".NET Core 3.1.32", 3, null)]
+    public void The_resolver_picks_the_dependency_folder_for_the_runtime_and_refuses_PowerShell_7_0_to_7_3(string description, int major, string? expected)
     {
         SkyPilot.PowerShell.Infrastructure.ModuleInitializer.TargetFolder(description, new Version(major, 0)).Should().Be(expected);
     }

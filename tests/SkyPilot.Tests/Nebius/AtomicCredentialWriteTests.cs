@@ -56,7 +56,23 @@ public sealed class AtomicCredentialWriteTests
         Directory.GetFiles(temp.Combine("fresh")).Should().ContainSingle();
     }
 
-    public static TheoryData<string> Builds => new() { "net8.0", "netstandard2.0" };
+    public static TheoryData<string> Builds => new() { "net8.0" };
+
+    [Fact]
+    public void The_netstandard2_0_build_refuses_to_write_on_Unix_where_it_cannot_create_a_file_owner_only()
+    {
+        // Only Windows PowerShell 5.1 loads that build (the module refuses PowerShell 7.0–7.3); on Unix it must not
+        // write a credential with the umask's mode.
+        var writer = Writer.For("netstandard2.0");
+        using var temp = new TempDirectory();
+        var path = temp.WriteFile(Path.Combine("nebius", "NEBIUS_IAM_TOKEN.txt"), "v0.old\n");
+
+        var write = () => writer.WriteText(path, "v0.new\n");
+
+        write.Should().Throw<PlatformNotSupportedException>();
+        File.ReadAllText(path).Should().Be("v0.old\n");
+        Directory.GetFileSystemEntries(temp.Combine("nebius")).Should().ContainSingle("no temp file is left");
+    }
 
     [Theory]
     [MemberData(nameof(Builds))]
@@ -253,8 +269,8 @@ public sealed class AtomicCredentialWriteTests
             .OrderByDescending(File.GetLastWriteTimeUtc).First();
 
     /// <summary>
-    /// OwnerOnlyFile as built for net8.0 (referenced here) or for netstandard2.0 (what PowerShell 7.0–7.3 load),
-    /// the latter loaded from its build output into a context of its own so its Unix code path runs too.
+    /// OwnerOnlyFile as built for net8.0 (referenced here) or for netstandard2.0 (what Windows PowerShell 5.1 loads),
+    /// the latter loaded from its build output into a context of its own so its Unix behaviour can be tested.
     /// </summary>
     private sealed record Writer(Action<string, string> WriteText, Action<string, Action<Stream>> WriteStream)
     {
