@@ -45,19 +45,17 @@ function Invoke-PesterSuite {
     }
     $pester = Join-Path $packages "pester/$version/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester $version is not in $packages (restore the solution first: dotnet restore)" }
-    # Each test file runs in a fresh process, as a CI step would: a session's state (environment, imported module,
-    # loopback servers) cannot leak from one file into the next. A skipped, inconclusive or not-run test fails the
-    # suite too: on CI every test must run.
+    # The whole suite in one Pester run in one process, as a user's long session would import the staged module once:
+    # each file's AfterAll puts back what its BeforeAll changed (tests/TestServers.ps1), so no file depends on running
+    # first. A skipped, inconclusive or not-run test fails the suite too: on CI every test must run.
+    # The files of tests/ itself: nothing under tests/firebase-storage/node_modules or another subfolder can join in.
+    $files = (Get-ChildItem (Join-Path $PSScriptRoot 'tests') -Filter '*.Tests.ps1' -File | Sort-Object Name | ForEach-Object { "'$($_.FullName -replace "'", "''")'" }) -join ', '
     $shell = @(Get-PwshCommand)
-    $passed = $true
-    foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot 'tests') -Filter '*.Tests.ps1' | Sort-Object Name) {
-        $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$($file.FullName)'; " +
-            "`$c.Run.Exit = `$true; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
-            "if (`$r.SkippedCount + `$r.InconclusiveCount + `$r.NotRunCount -gt 0) { Write-Host ('Pester: ' + `$r.SkippedCount + ' skipped, ' + `$r.InconclusiveCount + ' inconclusive, ' + `$r.NotRunCount + ' not run'); exit 1 }"
-        & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
-        if ($LASTEXITCODE -ne 0) { $passed = $false }
-    }
-    return $passed
+    $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = @($files); " +
+        "`$c.Run.Exit = `$true; `$c.Run.PassThru = `$true; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
+        "if (`$r.SkippedCount + `$r.InconclusiveCount + `$r.NotRunCount -gt 0) { Write-Host ('Pester: ' + `$r.SkippedCount + ' skipped, ' + `$r.InconclusiveCount + ' inconclusive, ' + `$r.NotRunCount + ' not run'); exit 1 }"
+    & $shell[0] @($shell | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
+    return $LASTEXITCODE -eq 0
 }
 
 # 'dotnet build' also stages out/SkyPilot.PowerShell (see src/SkyPilot.PowerShell/SkyPilot.PowerShell.csproj).

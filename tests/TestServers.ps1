@@ -1,6 +1,23 @@
 # Shared by the Pester files: starts tests/SkyPilot.TestServers (loopback Google and Nebius; with -With aws, kubernetes
 # also moto and the Kubernetes TLS fake), imports the built module, and points the environment at the servers; the
-# user's own AWS and Kubernetes variables are cleared. Dot-source it in BeforeAll.
+# user's own AWS and Kubernetes variables are cleared. Dot-source it in BeforeAll; Stop-SkyTestServers in AfterAll puts
+# every variable back as it was, unset ones unset, so the files can run one after another in one session.
+
+# The variables the files set or clear.
+$script:skyTestVariables = @('HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT',
+    'CLOUDSDK_ACTIVE_CONFIG_NAME', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE',
+    'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', 'NEBIUS_ENDPOINT', 'NEBIUS_IAM_TOKEN', 'SKYPILOT_PS_CACHE_DIR',
+    'SKYPILOT_API_SERVER_ENDPOINT', 'SKYPILOT_PS_API_SERVER_LOCATION', 'SKYPILOT_SERVICE_ACCOUNT_TOKEN', 'SKYPILOT_PS_JOB_POLL_SECONDS',
+    'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL',
+    'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'KUBECONFIG')
+
+# Sets a variable, or removes it for $null. Not [Environment]::SetEnvironmentVariable($name, $null): PowerShell passes
+# $null to a string parameter as "", and .NET keeps an empty variable, so "unset" would come back as "set to empty"
+# (an empty AWS_PROFILE makes moto's botocore fail with ProfileNotFound: HTTP 500 on the first EC2 call). $Value is
+# untyped for the same reason.
+function Set-SkyTestVariable([string] $Name, $Value) {
+    if ($null -eq $Value) { Remove-Item "env:$Name" -ErrorAction SilentlyContinue } else { Set-Item "env:$Name" $Value }
+}
 
 function Start-SkyTestServers {
     param([ValidateSet('aws', 'kubernetes')] [string[]] $With = @())
@@ -13,22 +30,18 @@ function Start-SkyTestServers {
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.UseShellExecute = $false
+    # The servers (moto's botocore above all) see none of the caller's AWS, Kubernetes or cloud settings; HOME stays.
+    foreach ($name in $script:skyTestVariables) { if ($name -ne 'HOME') { $null = $info.Environment.Remove($name) } }
     $script:servers = [System.Diagnostics.Process]::Start($info)
     $script:world = $script:servers.StandardOutput.ReadLine() | ConvertFrom-Json
 
     $script:saved = @{}
-    $names = @('HOME', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT',
-        'CLOUDSDK_ACTIVE_CONFIG_NAME', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE',
-        'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', 'NEBIUS_ENDPOINT', 'NEBIUS_IAM_TOKEN', 'SKYPILOT_PS_CACHE_DIR',
-        'SKYPILOT_API_SERVER_ENDPOINT', 'SKYPILOT_PS_API_SERVER_LOCATION', 'SKYPILOT_SERVICE_ACCOUNT_TOKEN', 'SKYPILOT_PS_JOB_POLL_SECONDS',
-        'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL',
-        'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'KUBECONFIG')
-    foreach ($name in $names) {
+    foreach ($name in $script:skyTestVariables) {
         $script:saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
+        Set-SkyTestVariable $name $null
     }
     foreach ($property in $script:world.env.PSObject.Properties) {
-        [Environment]::SetEnvironmentVariable($property.Name, $property.Value)
+        Set-SkyTestVariable $property.Name $property.Value
     }
 }
 
@@ -48,7 +61,7 @@ function Submit-SkyTestJob([string] $Name) {
 
 function Stop-SkyTestServers {
     foreach ($entry in $script:saved.GetEnumerator()) {
-        [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value)
+        Set-SkyTestVariable $entry.Key $entry.Value
     }
     if ($script:servers) {
         $script:servers.StandardInput.Close()

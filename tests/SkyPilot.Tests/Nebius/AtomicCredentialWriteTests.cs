@@ -240,14 +240,17 @@ public sealed class AtomicCredentialWriteTests
         var env = new SkyEnvironment(new Dictionary<string, string> { ["SKYPILOT_PS_CACHE_DIR"] = temp.Combine("slow") }, temp.Path, isWindows: false);
         var keyFile = temp.WriteFile(Path.Combine("slow", "powershell-fingerprint.key"), string.Empty);
         var full = RandomNumberGenerator.GetBytes(32);
-        var writerOfOldVersion = Task.Run(async () =>
+        // A thread of its own, not the thread pool: at the start of a test run the pool ran this writer only after
+        // ~580 ms (it adds threads slowly), later than the 500 ms the key is waited for.
+        var writerOfOldVersion = new Thread(() =>
         {
-            await Task.Delay(150);
-            await File.WriteAllBytesAsync(keyFile, full);
+            Thread.Sleep(150);
+            File.WriteAllBytes(keyFile, full);
         });
+        writerOfOldVersion.Start();
 
         var digest = FingerprintKey.KeyedDigest(env, "text", 64);
-        writerOfOldVersion.Wait();
+        writerOfOldVersion.Join();
 
         digest.Should().Be(Convert.ToHexStringLower(HMACSHA256.HashData(full, Encoding.UTF8.GetBytes("text"))));
 
