@@ -47,11 +47,6 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
     /// <summary>"http://127.0.0.1:PORT".</summary>
     public string Endpoint { get; private set; } = string.Empty;
 
-    public int Port { get; private set; }
-
-    /// <summary>The OS process id of the Python server (to check it is gone after dispose).</summary>
-    public int ProcessId => _process.Id;
-
     public static async Task<NebiusGrpcServer> StartAsync()
     {
         var python = await LocatePythonAsync();
@@ -111,7 +106,6 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
         {
             var hello = await server.ReadLineAsync();
             var port = JsonNode.Parse(hello)!["port"]!.GetValue<int>();
-            server.Port = port;
             server.Endpoint = "http://127.0.0.1:" + port;
             return server;
         }
