@@ -11,8 +11,6 @@ public sealed class AwsCli(string home) : CliDriver("aws", "the AWS CLI (aws) is
     /// <summary>AWS_* variables for every run (AWS_PROFILE, AWS_ENDPOINT_URL, ...).</summary>
     public Dictionary<string, string> Environment { get; } = new();
 
-    public static bool IsInstalled => FindOnPath("aws") != null;
-
     protected override void Configure(IDictionary<string, string?> environment)
     {
         foreach (var name in environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())

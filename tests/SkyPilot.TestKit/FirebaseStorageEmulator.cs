@@ -30,21 +30,16 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
     /// <summary>"http://127.0.0.1:PORT": the API root (the emulator serves /storage/v1 and /upload/storage/v1 under it).</summary>
     public string BaseUrl { get; private set; } = string.Empty;
 
-    public int Port { get; private set; }
-
-    /// <summary>The OS process id of the Node server.</summary>
-    public int ProcessId => _process.Id;
-
     public static async Task<FirebaseStorageEmulator> StartAsync()
     {
-        var folder = Path.Combine(FindRepositoryRoot(), PackageFolder);
+        var folder = Path.Combine(RepositoryPaths.Root, PackageFolder);
         if (!File.Exists(Path.Combine(folder, "node_modules", "firebase-tools", "package.json")))
         {
             throw new InvalidOperationException(
                 "The Firebase Storage emulator is not installed: run `npm ci` in " + folder + " (Node.js and npm are required; CI does this before building).");
         }
 
-        var node = LocateNode() ?? throw new InvalidOperationException("Node.js (node) is not on the PATH; it is needed to run the Firebase Storage emulator.");
+        var node = CliDriver.FindOnPath(OperatingSystem.IsWindows() ? "node.exe" : "node") ?? throw new InvalidOperationException("Node.js (node) is not on the PATH; it is needed to run the Firebase Storage emulator.");
         var info = new ProcessStartInfo(node)
         {
             WorkingDirectory = folder,
@@ -79,8 +74,7 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            emulator.Port = await emulator.ReadPortAsync();
-            emulator.BaseUrl = "http://127.0.0.1:" + emulator.Port;
+            emulator.BaseUrl = "http://127.0.0.1:" + await emulator.ReadPortAsync();
             // Keep draining stdout so a chatty emulator never blocks on a full pipe.
             _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
             return emulator;
@@ -165,34 +159,5 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
                 return JsonNode.Parse(line)!["port"]!.GetValue<int>();
             }
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, PackageFolder, ScriptName)))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException(PackageFolder + "/" + ScriptName + " was not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string? LocateNode()
-    {
-        var names = OperatingSystem.IsWindows() ? new[] { "node.exe" } : new[] { "node" };
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-        {
-            foreach (var name in names)
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 }
