@@ -18,13 +18,14 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly CapturedStderr _stderr;
     private readonly HttpClient _http = new();
     private int _disposed;
 
     private FirebaseStorageEmulator(Process process)
     {
         _process = process;
+        _stderr = new CapturedStderr(process);
     }
 
     /// <summary>"http://127.0.0.1:PORT": the API root (the emulator serves /storage/v1 and /upload/storage/v1 under it).</summary>
@@ -56,22 +57,6 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + node);
         var emulator = new FirebaseStorageEmulator(process);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (emulator._stderr)
-            {
-                if (emulator._stderr.Length < 64_000)
-                {
-                    emulator._stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
         try
         {
             emulator.BaseUrl = "http://127.0.0.1:" + await emulator.ReadPortAsync();
@@ -108,18 +93,6 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>What the Node process wrote to stderr so far (for failure messages).</summary>
-    public string StandardError
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
-
     /// <summary>Closes stdin (the script stops its server, removes its blob directory and exits); kills it if it lingers.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -144,13 +117,13 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException("the Firebase Storage emulator did not report its port within " + StartTimeout.TotalSeconds + " s. stderr: " + StandardError);
+                throw new TimeoutException("the Firebase Storage emulator did not report its port within " + StartTimeout.TotalSeconds + " s. stderr: " + _stderr);
             }
 
             if (line is null)
             {
                 await _process.WaitForExitAsync();
-                throw new InvalidOperationException("the Firebase Storage emulator exited (" + _process.ExitCode + ") before it was ready. stderr: " + StandardError);
+                throw new InvalidOperationException("the Firebase Storage emulator exited (" + _process.ExitCode + ") before it was ready. stderr: " + _stderr);
             }
 
             // Anything else firebase-tools prints before the ready line is ignored.
