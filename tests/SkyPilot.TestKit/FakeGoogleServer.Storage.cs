@@ -16,7 +16,7 @@ namespace SkyPilot.TestKit;
 /// <c>gcloud storage cp/ls/cat</c> sends (point it here with <c>CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=BaseUrl + "/"</c>).
 /// <list type="bullet">
 /// <item>Buckets: get, insert (<c>?project=</c>, needs project <c>storage.buckets.create</c>, 409 when taken),
-/// <c>iam/testPermissions</c>. Held permissions = the bucket project's grants (<see cref="Grant"/>) ∪ bucket grants
+/// <c>iam/testPermissions</c>, <c>storageLayout</c> (gcloud's <c>cp -r</c>). Held permissions = the bucket project's grants (<see cref="Grant"/>) ∪ bucket grants
 /// (<see cref="GrantBucket"/>).</item>
 /// <item>Uploads under <c>/upload/storage/v1</c> (and gcloud's <c>/resumable/upload/storage/v1</c>):
 /// <c>multipart</c> (CRLF or LF framing, quoted boundaries) and chunked <c>resumable</c> (308 + <c>Range</c>, 256 KiB
@@ -205,6 +205,7 @@ public sealed partial class FakeGoogleServer
             (["b"], "POST") => InsertBucketAsync(context, account!, body),
             (["b", var bucket], "GET") => GetBucketAsync(context, account!, bucket),
             (["b", var bucket, "iam", "testPermissions"], "GET") => TestBucketPermissionsAsync(context, account!, bucket),
+            (["b", var bucket, "storageLayout"], "GET") => GetStorageLayoutAsync(context, account!, bucket),
             (["b", var bucket, "o"], "GET") when !isUpload => ListObjectsAsync(context, account!, bucket),
             (["b", var bucket, "o"], "POST") when isUpload && !isSessionCall => UploadAsync(context, account!, bucket, body),
             (["b", var bucket, "o"], "PUT" or "POST") when isSessionCall => ResumableChunkAsync(context, bucket, query["upload_id"].ToString()),
@@ -272,6 +273,22 @@ public sealed partial class FakeGoogleServer
         if (await BucketForAsync(context, account, name, "storage.buckets.get") is { } bucket)
         {
             await WriteJson(context, BucketJson(bucket));
+        }
+    }
+
+    /// <summary>buckets.getStorageLayout (needs storage.objects.list): gcloud storage cp -r asks it before uploading a tree.</summary>
+    private async Task GetStorageLayoutAsync(HttpContext context, string account, string name)
+    {
+        if (await BucketForAsync(context, account, name, "storage.objects.list") is not null)
+        {
+            await WriteJson(context, new JsonObject
+            {
+                ["kind"] = "storage#storageLayout",
+                ["bucket"] = name,
+                ["location"] = "US",
+                ["locationType"] = "multi-region",
+                ["hierarchicalNamespace"] = new JsonObject { ["enabled"] = false },
+            });
         }
     }
 
