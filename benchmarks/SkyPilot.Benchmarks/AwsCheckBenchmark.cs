@@ -34,28 +34,12 @@ public static class AwsCheckBenchmark
         }
 
         var requests = proxy.Requests.Count;
-        var cold = await MedianAsync(iterations, async () => await checker.Resolve(env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None));
-        var peer = await MedianAsync(Math.Max(3, iterations / 3), async () => await world.Cli.RunAsync("sts", "get-caller-identity"));
+        var cold = await Timing.MedianAsync(iterations, async () => await checker.Resolve(env).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None), warmUp: false);
+        var peer = await Timing.MedianAsync(Math.Max(3, iterations / 3), async () => await world.Cli.RunAsync("sts", "get-caller-identity"), warmUp: false);
 
         Console.WriteLine($"iterations: {iterations}; medians; moto with IAM enforced on loopback");
-        Console.WriteLine($"first AWS check in the process (JIT included): {Ms(first.Elapsed)}  ({requests} requests)");
-        Console.WriteLine($"AWS check, no cache (compute + storage):       {Ms(cold)}");
-        Console.WriteLine($"aws sts get-caller-identity (one request):     {Ms(peer)}");
+        Console.WriteLine($"first AWS check in the process (JIT included): {Timing.Ms(first.Elapsed)}  ({requests} requests)");
+        Console.WriteLine($"AWS check, no cache (compute + storage):       {Timing.Ms(cold)}");
+        Console.WriteLine($"aws sts get-caller-identity (one request):     {Timing.Ms(peer)}");
     }
-
-    private static async Task<TimeSpan> MedianAsync(int iterations, Func<Task> action)
-    {
-        var samples = new List<TimeSpan>();
-        for (var i = 0; i < iterations; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            await action();
-            samples.Add(stopwatch.Elapsed);
-        }
-
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 }

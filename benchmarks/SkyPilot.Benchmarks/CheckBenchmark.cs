@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SkyPilot.Core;
 using SkyPilot.Core.Checks;
@@ -36,14 +35,14 @@ public static class CheckBenchmark
         var checker = new GcpCloudChecker(SharedHttpClient.Instance, NullSkyLog.Instance);
 
         // One round trip: the floor for any check that asks the server anything.
-        var roundTrip = await MedianAsync(iterations, async () =>
+        var roundTrip = await Timing.MedianAsync(iterations, async () =>
         {
             using var response = await SharedHttpClient.Instance.GetAsync(server.BaseUrl + "/compute/v1/projects/proj");
         });
 
         // Cold: a key file the process has not seen, so the token is fetched first.
         var coldRequests = new List<int>();
-        var cold = await MedianAsync(iterations, async () =>
+        var cold = await Timing.MedianAsync(iterations, async () =>
         {
             var path = key.WriteTo(temp.Combine("keys", Guid.NewGuid().ToString("N") + ".json"));
             var before = server.Requests.Count;
@@ -56,7 +55,7 @@ public static class CheckBenchmark
         var warmPath = key.WriteTo(temp.Combine("warm.json"));
         await checker.Resolve(Env(variables, warmPath)).CheckAsync([Capability.Compute], CancellationToken.None);
         var warmRequests = new List<int>();
-        var warm = await MedianAsync(iterations, async () =>
+        var warm = await Timing.MedianAsync(iterations, async () =>
         {
             var before = server.Requests.Count;
             Ensure(await checker.Resolve(Env(variables, warmPath)).CheckAsync([Capability.Compute, Capability.Storage], CancellationToken.None));
@@ -69,14 +68,14 @@ public static class CheckBenchmark
         gcloud.Environment["CLOUDSDK_AUTH_ACCESS_TOKEN_FILE"] = tokenFile;
         gcloud.Environment["CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"] = server.BaseUrl + "/";
         var peerIterations = Math.Max(3, iterations / 2);
-        var peer = await MedianAsync(peerIterations, async () => await gcloud.RunAsync("projects", "get-iam-policy", "proj", "--format=json"));
+        var peer = await Timing.MedianAsync(peerIterations, async () => await gcloud.RunAsync("projects", "get-iam-policy", "proj", "--format=json"));
 
         Console.WriteLine($"latency injected per request: {latency.TotalMilliseconds} ms; iterations: {iterations} (gcloud: {peerIterations}); medians");
-        Console.WriteLine($"one round trip:                      {Ms(roundTrip)}");
-        Console.WriteLine($"full check, cold (token fetch):      {Ms(cold)}  requests per check: {coldRequests.Max()}  beyond token fetch: {Ms(cold - roundTrip)} = {Ratio(cold - roundTrip, roundTrip)} round trips");
-        Console.WriteLine($"full check, warm (token reused):     {Ms(warm)}  requests per check: {warmRequests.Max()}  = {Ratio(warm, roundTrip)} round trips");
-        Console.WriteLine($"gcloud projects get-iam-policy:      {Ms(peer)}  (one request)");
-        Console.WriteLine($"gcloud / our cold full check:        {Ratio(peer, cold)}");
+        Console.WriteLine($"one round trip:                      {Timing.Ms(roundTrip)}");
+        Console.WriteLine($"full check, cold (token fetch):      {Timing.Ms(cold)}  requests per check: {coldRequests.Max()}  beyond token fetch: {Timing.Ms(cold - roundTrip)} = {Timing.Ratio(cold - roundTrip, roundTrip)} round trips");
+        Console.WriteLine($"full check, warm (token reused):     {Timing.Ms(warm)}  requests per check: {warmRequests.Max()}  = {Timing.Ratio(warm, roundTrip)} round trips");
+        Console.WriteLine($"gcloud projects get-iam-policy:      {Timing.Ms(peer)}  (one request)");
+        Console.WriteLine($"gcloud / our cold full check:        {Timing.Ratio(peer, cold)}");
     }
 
     private static SkyEnvironment Env(Dictionary<string, string> variables, string keyPath)
@@ -92,23 +91,4 @@ public static class CheckBenchmark
             throw new InvalidOperationException("benchmark check failed: " + string.Join("; ", results.Select(r => r.Reason)));
         }
     }
-
-    private static async Task<TimeSpan> MedianAsync(int iterations, Func<Task> action)
-    {
-        await action(); // warm-up
-        var samples = new List<TimeSpan>();
-        for (var i = 0; i < iterations; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            await action();
-            samples.Add(stopwatch.Elapsed);
-        }
-
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
-
-    private static string Ratio(TimeSpan a, TimeSpan b) => (a.TotalMilliseconds / b.TotalMilliseconds).ToString("0.00", CultureInfo.InvariantCulture) + "x";
 }

@@ -57,9 +57,9 @@ public static class StagingBenchmark
         var bigYaml = temp.WriteFile("big.yaml", "file_mounts:\n  /model.bin: ./big/model.bin\nrun: ls\n");
         Task Stage(string yaml) => stager.StageAsync(Plan(temp, yaml), env, _ => { }, CancellationToken.None);
 
-        var smallOurs = await TimeAsync(() => Stage(smallYaml));
-        var smallRerun = await TimeAsync(() => Stage(smallYaml));
-        var smallPeer = await TimeAsync(() => gcloud.RunAsync("storage", "cp", "-r", temp.Combine("small"), "gs://bench/gcloud-small/"));
+        var smallOurs = await Timing.TimeAsync(() => Stage(smallYaml));
+        var smallRerun = await Timing.TimeAsync(() => Stage(smallYaml));
+        var smallPeer = await Timing.TimeAsync(() => gcloud.RunAsync("storage", "cp", "-r", temp.Combine("small"), "gs://bench/gcloud-small/"));
 
         Process.GetCurrentProcess().Refresh();
         GC.Collect();
@@ -75,14 +75,14 @@ public static class StagingBenchmark
                 await Task.Delay(20);
             }
         });
-        var bigOurs = await TimeAsync(() => Stage(bigYaml));
+        var bigOurs = await Timing.TimeAsync(() => Stage(bigYaml));
         sampling.Cancel();
         await sampler;
-        var bigRerun = await TimeAsync(() => Stage(bigYaml));
-        var bigPeer = await TimeAsync(() => gcloud.RunAsync("storage", "cp", big, "gs://bench/gcloud-big/model.bin"));
+        var bigRerun = await Timing.TimeAsync(() => Stage(bigYaml));
+        var bigPeer = await Timing.TimeAsync(() => gcloud.RunAsync("storage", "cp", big, "gs://bench/gcloud-big/model.bin"));
 
-        Console.WriteLine($"(a) 1,000 files x 4 KiB (plan + stage): ours {Ms(smallOurs)}, gcloud storage cp -r {Ms(smallPeer)} -> gcloud/ours {Ratio(smallPeer, smallOurs)}; re-run (nothing changed) {Ms(smallRerun)}");
-        Console.WriteLine($"(b) 1 file x {bigMiB} MiB (plan + stage):  ours {Ms(bigOurs)}, gcloud storage cp {Ms(bigPeer)} -> gcloud/ours {Ratio(bigPeer, bigOurs)}; re-run (nothing changed) {Ms(bigRerun)}");
+        Console.WriteLine($"(a) 1,000 files x 4 KiB (plan + stage): ours {Timing.Ms(smallOurs, 0)}, gcloud storage cp -r {Timing.Ms(smallPeer, 0)} -> gcloud/ours {Timing.Ratio(smallPeer, smallOurs, 1)}; re-run (nothing changed) {Timing.Ms(smallRerun, 0)}");
+        Console.WriteLine($"(b) 1 file x {bigMiB} MiB (plan + stage):  ours {Timing.Ms(bigOurs, 0)}, gcloud storage cp {Timing.Ms(bigPeer, 0)} -> gcloud/ours {Timing.Ratio(bigPeer, bigOurs, 1)}; re-run (nothing changed) {Timing.Ms(bigRerun, 0)}");
         Console.WriteLine($"peak working set while staging the big file: {Mib(peak - idle)} MiB above idle ({Mib(idle)} MiB idle)");
     }
 
@@ -99,17 +99,6 @@ public static class StagingBenchmark
             file.Write(buffer, 0, (int)Math.Min(buffer.Length, bytes - written));
         }
     }
-
-    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        await action();
-        return stopwatch.Elapsed;
-    }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
-
-    private static string Ratio(TimeSpan a, TimeSpan b) => (a.TotalMilliseconds / b.TotalMilliseconds).ToString("0.0", CultureInfo.InvariantCulture) + "x";
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
 }

@@ -1,21 +1,12 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SkyPilot.TestKit;
 
 /// <summary>What the proxy does to a request that matches a fault.</summary>
 public enum AwsFault
 {
-    /// <summary>Answer 500 InternalError without forwarding.</summary>
-    InternalError,
-
     /// <summary>Forward the request, then drop the connection instead of answering (the server did the work).</summary>
     DropAfterForward,
 
@@ -30,13 +21,12 @@ public enum AwsFault
 public sealed class AwsFaultProxy : IAsyncDisposable
 {
     private static readonly HttpClient Upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
-    private readonly WebApplication _app;
+    private LoopbackHost _host = null!;
     private readonly string _target;
     private readonly ConcurrentQueue<(Func<HttpRequest, bool> Match, AwsFault Fault, int Times)> _faults = new();
 
-    private AwsFaultProxy(WebApplication app, string target)
+    private AwsFaultProxy(string target)
     {
-        _app = app;
         _target = target;
     }
 
@@ -54,14 +44,9 @@ public sealed class AwsFaultProxy : IAsyncDisposable
 
     public static async Task<AwsFaultProxy> StartAsync(string target)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var proxy = new AwsFaultProxy(app, target.TrimEnd('/'));
-        app.Run(proxy.HandleAsync);
-        await app.StartAsync();
-        proxy.Endpoint = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var proxy = new AwsFaultProxy(target.TrimEnd('/'));
+        proxy._host = await LoopbackHost.StartAsync(proxy.HandleAsync);
+        proxy.Endpoint = proxy._host.BaseUrl;
         return proxy;
     }
 
@@ -93,13 +78,6 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         var request = context.Request;
         Requests.Enqueue(request.Method + " " + request.Path + request.QueryString);
         var fault = TakeFault(request);
-        if (fault == AwsFault.InternalError)
-        {
-            context.Response.StatusCode = 500;
-            await context.Response.WriteAsync("<Error><Code>InternalError</Code><Message>injected</Message></Error>");
-            return;
-        }
-
         if (fault == AwsFault.Drop)
         {
             context.Abort();
@@ -156,5 +134,5 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 }

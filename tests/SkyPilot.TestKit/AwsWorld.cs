@@ -1,49 +1,35 @@
 namespace SkyPilot.TestKit;
 
 /// <summary>A private AWS world for one test: a temp HOME with ~/.aws written by the real CLI, pointed at moto through AWS_ENDPOINT_URL.</summary>
-public sealed class AwsWorld : IDisposable
+public sealed class AwsWorld : TestWorld, IDisposable
 {
-    private readonly Dictionary<string, string> _variables = new();
-
     public AwsWorld(string endpoint)
+        : base("skyps-aws")
     {
-        Home = Temp.Combine("home");
-        Directory.CreateDirectory(Home);
         Cli = new AwsCli(Home);
-        Set("HOME", Home);
         Set("AWS_ENDPOINT_URL", endpoint);
         Set("SKYPILOT_PS_CACHE_DIR", Temp.Combine("cache"));
         Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "30");
         Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2");
     }
 
-    public TempDirectory Temp { get; } = new("skyps-aws");
-
-    public string Home { get; }
-
     /// <summary>The real AWS CLI on this world's HOME, with the same AWS_* variables.</summary>
     public AwsCli Cli { get; }
 
     public string AwsDirectory => Path.Combine(Home, ".aws");
 
-    public void Set(string name, string? value)
+    public override void Set(string name, string? value)
     {
+        base.Set(name, value);
         if (value is null)
         {
-            _variables.Remove(name);
             Cli.Environment.Remove(name);
         }
-        else
+        else if (name.StartsWith("AWS_", StringComparison.Ordinal))
         {
-            _variables[name] = value;
-            if (name.StartsWith("AWS_", StringComparison.Ordinal))
-            {
-                Cli.Environment[name] = value;
-            }
+            Cli.Environment[name] = value;
         }
     }
-
-    public IReadOnlyDictionary<string, string> Variables => _variables;
 
     /// <summary>Writes a profile's keys and region with the real CLI (<c>aws configure set</c>).</summary>
     public async Task ConfigureAsync(string profile, AwsTestUser user)

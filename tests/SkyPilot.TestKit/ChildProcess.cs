@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace SkyPilot.TestKit;
 
@@ -35,5 +36,35 @@ public static class ChildProcess
         }
 
         process.Dispose();
+    }
+}
+
+/// <summary>What a helper server writes to stderr (its first 64,000 characters), kept for failure messages.</summary>
+public sealed class CapturedStderr
+{
+    private readonly StringBuilder _text = new();
+
+    /// <summary>Starts reading the process's redirected stderr.</summary>
+    public CapturedStderr(Process process)
+    {
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_text)
+            {
+                if (e.Data is not null && _text.Length < 64_000)
+                {
+                    _text.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+    }
+
+    public override string ToString()
+    {
+        lock (_text)
+        {
+            return _text.ToString();
+        }
     }
 }

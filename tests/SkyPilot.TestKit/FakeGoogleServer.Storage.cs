@@ -12,26 +12,23 @@ using Microsoft.Extensions.Primitives;
 namespace SkyPilot.TestKit;
 
 /// <summary>
-/// Cloud Storage JSON API (storage/v1) for the loopback Google, faithful enough for the real <c>gcloud storage</c>
-/// (point it here with <c>CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=BaseUrl + "/"</c>).
+/// Cloud Storage JSON API (storage/v1) for the loopback Google: what the module calls and what the real
+/// <c>gcloud storage cp/ls/cat</c> sends (point it here with <c>CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=BaseUrl + "/"</c>).
 /// <list type="bullet">
-/// <item>Buckets: get, insert (<c>?project=</c>, needs project <c>storage.buckets.create</c>, 409 when taken), list,
-/// <c>iam/testPermissions</c>. Held permissions = the bucket project's grants (<see cref="Grant"/>) ∪ bucket grants
+/// <item>Buckets: get, insert (<c>?project=</c>, needs project <c>storage.buckets.create</c>, 409 when taken),
+/// <c>iam/testPermissions</c>, <c>storageLayout</c> (gcloud's <c>cp -r</c>). Held permissions = the bucket project's grants (<see cref="Grant"/>) ∪ bucket grants
 /// (<see cref="GrantBucket"/>).</item>
 /// <item>Uploads under <c>/upload/storage/v1</c> (and gcloud's <c>/resumable/upload/storage/v1</c>):
-/// <c>uploadType=media</c>, <c>multipart</c> (CRLF or LF framing, quoted boundaries) and chunked <c>resumable</c>
-/// (308 + <c>Range</c>, 256 KiB rule, status queries, overlapping resends, session URI usable without a token).
-/// Creating needs <c>storage.objects.create</c>; replacing an existing object also needs <c>storage.objects.delete</c>,
-/// as in Cloud Storage. Preconditions: ifGenerationMatch (0 = only if absent), ifGenerationNotMatch,
-/// ifMetagenerationMatch/NotMatch → 412. A client-supplied md5Hash/crc32c that does not match the bytes → 400.</item>
+/// <c>multipart</c> (CRLF or LF framing, quoted boundaries) and chunked <c>resumable</c> (308 + <c>Range</c>, 256 KiB
+/// rule, status queries, overlapping resends, session URI usable without a token). Creating needs
+/// <c>storage.objects.create</c>; replacing an existing object also needs <c>storage.objects.delete</c>, as in Cloud
+/// Storage. A client-supplied md5Hash/crc32c that does not match the bytes → 400.</item>
 /// <item>Objects: get (JSON, or <c>alt=media</c> with Range, also at the <c>/download/storage/v1</c> mediaLink),
-/// list (prefix, delimiter, maxResults, pageToken, startOffset/endOffset, includeTrailingDelimiter), delete, compose
-/// (gcloud's parallel composite uploads).</item>
+/// list (prefix, delimiter, maxResults, pageToken), delete, compose (gcloud's parallel composite uploads).</item>
 /// <item>Test control: <see cref="CreateBucket"/>, <see cref="GrantBucket"/>, <see cref="Objects"/>,
-/// <see cref="Object"/>, <see cref="PutObject"/>, <see cref="DropUploadConnectionAfter"/>,
-/// <see cref="UploadRequestCount"/>, <see cref="UnhandledStorageRequests"/>, <see cref="StorageTrace"/>; the shared
-/// <see cref="InjectFault"/>, <see cref="Latency"/> and <see cref="Requests"/> apply to storage paths too (object
-/// bytes are not recorded, JSON bodies are).</item>
+/// <see cref="Object"/>, <see cref="DropUploadConnectionAfter"/>, <see cref="UploadRequestCount"/>,
+/// <see cref="UnhandledStorageRequests"/>; the shared <see cref="InjectFault"/>, <see cref="Latency"/> and
+/// <see cref="Requests"/> apply to storage paths too (object bytes are not recorded, JSON bodies are).</item>
 /// </list>
 /// Object bytes are streamed through fixed buffers into files under a private temp directory (deleted on dispose),
 /// never held in memory, so large uploads cost disk, not RAM.
@@ -39,7 +36,7 @@ namespace SkyPilot.TestKit;
 public sealed partial class FakeGoogleServer
 {
     /// <summary>Non-final resumable chunks must be multiples of this (256 KiB), as in Cloud Storage.</summary>
-    public const int ResumableChunkQuantum = 256 * 1024;
+    private const int ResumableChunkQuantum = 256 * 1024;
 
     private const int CopyBufferSize = 256 * 1024;
     private const int MaxJsonBody = 1024 * 1024;
@@ -66,12 +63,6 @@ public sealed partial class FakeGoogleServer
     /// </summary>
     public ConcurrentQueue<RecordedRequest> UnhandledStorageRequests { get; } = new();
 
-    /// <summary>
-    /// When set, receives one line per storage request (method, target and the headers that shape uploads and
-    /// downloads), for finding out what a client sends while developing a test.
-    /// </summary>
-    public Action<string>? StorageTrace { get; set; }
-
     /// <summary>Creates a bucket owned by <paramref name="project"/> (no permission check).</summary>
     public void CreateBucket(string name, string project, string location = "US")
     {
@@ -81,8 +72,6 @@ public sealed partial class FakeGoogleServer
         }
     }
 
-    public bool BucketExists(string name) => _buckets.ContainsKey(name);
-
     /// <summary>Grants <paramref name="account"/> permissions on one bucket (its bucket IAM policy), on top of project grants.</summary>
     public void GrantBucket(string account, string bucket, params string[] permissions)
     {
@@ -90,17 +79,6 @@ public sealed partial class FakeGoogleServer
         lock (set)
         {
             set.UnionWith(permissions);
-        }
-    }
-
-    public void RevokeBucket(string account, string bucket, params string[] permissions)
-    {
-        if (_bucketGrants.TryGetValue((account, bucket), out var set))
-        {
-            lock (set)
-            {
-                set.ExceptWith(permissions);
-            }
         }
     }
 
@@ -128,16 +106,6 @@ public sealed partial class FakeGoogleServer
         }
     }
 
-    /// <summary>Stores an object directly (no permission check), e.g. to seed downloads.</summary>
-    public StoredObject PutObject(string bucket, string name, byte[] content, string contentType = "application/octet-stream")
-    {
-        var b = _buckets.TryGetValue(bucket, out var found) ? found : throw new InvalidOperationException("no bucket " + bucket);
-        var file = NewStorageFile();
-        File.WriteAllBytes(file, content);
-        var (obj, _) = CommitObject(b, name, file, content.LongLength, contentType, new Dictionary<string, string>(), Crc32c.Compute(content), MD5.HashData(content), _ => true, null);
-        return obj!;
-    }
-
     /// <summary>
     /// The next <paramref name="times"/> resumable PUTs that carry bytes read <paramref name="bytes"/> body bytes, keep
     /// them only up to the last 256 KiB boundary of the upload (as Cloud Storage does with a broken chunk), and then
@@ -153,14 +121,11 @@ public sealed partial class FakeGoogleServer
     }
 
     /// <summary>
-    /// HTTP requests seen under /upload/storage/v1 with this <c>uploadType</c> (media, multipart, resumable), counted on
+    /// HTTP requests seen under /upload/storage/v1 with this <c>uploadType</c> (multipart, resumable), counted on
     /// arrival (attempts answered by an injected fault included). For resumable this counts the initiating POST and
     /// every PUT to the session, status queries included.
     /// </summary>
     public int UploadRequestCount(string uploadType) => _uploadCounts.GetValueOrDefault(uploadType);
-
-    /// <summary>Resumable sessions started (initiating POSTs that returned a session URI).</summary>
-    public int ResumableSessionCount => _sessions.Count;
 
     private static bool IsStoragePath(string path) =>
         path.StartsWith("/storage/v1/", StringComparison.Ordinal) || path == "/storage/v1"
@@ -187,13 +152,6 @@ public sealed partial class FakeGoogleServer
         var recorded = new RecordedRequest(request.Method, path, request.QueryString.Value ?? string.Empty, body, DateTimeOffset.UtcNow);
         Requests.Enqueue(recorded);
         context.Items[typeof(RecordedRequest)] = recorded;
-        if (StorageTrace is { } trace)
-        {
-            var headers = new[] { "Content-Type", "Content-Length", "Content-Range", "Range", "Transfer-Encoding", "X-Upload-Content-Type", "X-Upload-Content-Length", "X-Goog-Hash", "Accept-Encoding" }
-                .Where(h => request.Headers.ContainsKey(h)).Select(h => h + ": " + request.Headers[h]);
-            trace(request.Method + " " + path + request.QueryString + " | " + string.Join(" | ", headers));
-        }
-
         if (path.Contains("/upload/storage/v1/", StringComparison.Ordinal))
         {
             // Counted on arrival, so attempts answered by an injected fault count too.
@@ -224,7 +182,7 @@ public sealed partial class FakeGoogleServer
         var isUpload = segments[0] == "upload";
 
         // A resumable session URI is its own credential, as in Cloud Storage.
-        var isSessionCall = isUpload && !StringValues.IsNullOrEmpty(query["upload_id"]) && request.Method is "PUT" or "POST" or "DELETE";
+        var isSessionCall = isUpload && !StringValues.IsNullOrEmpty(query["upload_id"]) && request.Method is "PUT" or "POST";
         var account = Authenticate(request);
         if (account is null && !isSessionCall)
         {
@@ -244,7 +202,6 @@ public sealed partial class FakeGoogleServer
         var rest = isUpload || segments[0] == "download" ? segments[3..] : segments[2..];
         var handled = (rest, request.Method) switch
         {
-            (["b"], "GET") => ListBucketsAsync(context, account!),
             (["b"], "POST") => InsertBucketAsync(context, account!, body),
             (["b", var bucket], "GET") => GetBucketAsync(context, account!, bucket),
             (["b", var bucket, "iam", "testPermissions"], "GET") => TestBucketPermissionsAsync(context, account!, bucket),
@@ -252,7 +209,6 @@ public sealed partial class FakeGoogleServer
             (["b", var bucket, "o"], "GET") when !isUpload => ListObjectsAsync(context, account!, bucket),
             (["b", var bucket, "o"], "POST") when isUpload && !isSessionCall => UploadAsync(context, account!, bucket, body),
             (["b", var bucket, "o"], "PUT" or "POST") when isSessionCall => ResumableChunkAsync(context, bucket, query["upload_id"].ToString()),
-            (["b", var bucket, "o"], "DELETE") when isSessionCall => CancelUploadAsync(context, query["upload_id"].ToString()),
             (["b", var bucket, "o", var destination, "compose"], "POST") when !isUpload => ComposeAsync(context, account!, bucket, destination, body),
             (["b", var bucket, "o", ..], "GET") when !isUpload && rest.Length > 3 => GetObjectAsync(context, account!, bucket, string.Join('/', rest[3..]), segments[0] == "download"),
             (["b", var bucket, "o", ..], "DELETE") when !isUpload && rest.Length > 3 => DeleteObjectAsync(context, account!, bucket, string.Join('/', rest[3..])),
@@ -269,33 +225,6 @@ public sealed partial class FakeGoogleServer
     }
 
     // ---------------------------------------------------------------- buckets
-
-    private async Task ListBucketsAsync(HttpContext context, string account)
-    {
-        var project = context.Request.Query["project"].ToString();
-        if (project.Length == 0)
-        {
-            await WriteError(context, 400, "INVALID_ARGUMENT", "Required parameter: project", "required");
-            return;
-        }
-
-        if (!Held(account, project).Contains("storage.buckets.list"))
-        {
-            await WriteError(context, 403, "PERMISSION_DENIED", account + " does not have storage.buckets.list access to the Google Cloud project. Permission 'storage.buckets.list' denied on resource (or it may not exist).", "forbidden");
-            return;
-        }
-
-        var prefix = context.Request.Query["prefix"].ToString();
-        var items = _buckets.Values.Where(b => b.Project == project && b.Name.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => (JsonNode)BucketJson(b)).ToArray();
-        var response = new JsonObject { ["kind"] = "storage#buckets" };
-        if (items.Length > 0)
-        {
-            response["items"] = new JsonArray(items);
-        }
-
-        await WriteJson(context, response);
-    }
 
     private async Task InsertBucketAsync(HttpContext context, string account, string body)
     {
@@ -347,10 +276,10 @@ public sealed partial class FakeGoogleServer
         }
     }
 
-    /// <summary>buckets.getStorageLayout (needs storage.objects.list): gcloud storage cp -r asks it before copying a tree.</summary>
+    /// <summary>buckets.getStorageLayout (needs storage.objects.list): gcloud storage cp -r asks it before uploading a tree.</summary>
     private async Task GetStorageLayoutAsync(HttpContext context, string account, string name)
     {
-        if (await BucketForAsync(context, account, name, "storage.objects.list") is { } bucket)
+        if (await BucketForAsync(context, account, name, "storage.objects.list") is not null)
         {
             await WriteJson(context, new JsonObject
             {
@@ -458,9 +387,6 @@ public sealed partial class FakeGoogleServer
         var query = context.Request.Query;
         var prefix = query["prefix"].ToString();
         var delimiter = query["delimiter"].ToString();
-        var startOffset = query["startOffset"].ToString();
-        var endOffset = query["endOffset"].ToString();
-        var includeTrailing = string.Equals(query["includeTrailingDelimiter"], "true", StringComparison.OrdinalIgnoreCase);
         var max = int.TryParse(query["maxResults"], out var m) && m > 0 ? Math.Min(m, 1000) : 1000;
         string? after = null;
         if (query["pageToken"].ToString() is { Length: > 0 } token)
@@ -486,9 +412,7 @@ public sealed partial class FakeGoogleServer
         var entries = new List<(string Key, StoredObject? Item)>();
         foreach (var obj in snapshot)
         {
-            if (!obj.Name.StartsWith(prefix, StringComparison.Ordinal)
-                || (startOffset.Length > 0 && string.CompareOrdinal(obj.Name, startOffset) < 0)
-                || (endOffset.Length > 0 && string.CompareOrdinal(obj.Name, endOffset) >= 0))
+            if (!obj.Name.StartsWith(prefix, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -500,11 +424,6 @@ public sealed partial class FakeGoogleServer
                 if (entries.Count == 0 || entries[^1].Key != rolled || entries[^1].Item is not null)
                 {
                     entries.Add((rolled, null));
-                }
-
-                if (includeTrailing && rolled == obj.Name)
-                {
-                    entries.Add((rolled, obj));
                 }
             }
             else
@@ -556,12 +475,6 @@ public sealed partial class FakeGoogleServer
             return;
         }
 
-        if (!PreconditionsHold(query, obj))
-        {
-            await WritePreconditionFailed(context);
-            return;
-        }
-
         if (!download && query["alt"].ToString() != "media")
         {
             await WriteJson(context, ObjectJson(obj));
@@ -571,12 +484,12 @@ public sealed partial class FakeGoogleServer
         var response = context.Response;
         response.Headers.ETag = "\"" + Convert.ToHexString(Convert.FromBase64String(obj.Md5Base64)).ToLowerInvariant() + "\"";
         response.Headers["X-Goog-Generation"] = obj.Generation.ToString(CultureInfo.InvariantCulture);
-        response.Headers["X-Goog-Metageneration"] = obj.Metageneration.ToString(CultureInfo.InvariantCulture);
+        response.Headers["X-Goog-Metageneration"] = "1";
         response.Headers["X-Goog-Hash"] = "crc32c=" + obj.Crc32cBase64 + ",md5=" + obj.Md5Base64;
         response.Headers["X-Goog-Stored-Content-Length"] = obj.Length.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-Goog-Stored-Content-Encoding"] = "identity";
         response.Headers["X-Goog-Storage-Class"] = "STANDARD";
-        response.Headers.LastModified = obj.Updated.ToString("R", CultureInfo.InvariantCulture);
+        response.Headers.LastModified = obj.Created.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.AcceptRanges = "bytes";
         response.ContentType = obj.ContentType;
 
@@ -655,20 +568,9 @@ public sealed partial class FakeGoogleServer
             return false;
         }
 
-        var first = spec[..dash];
+        // gcloud asks for first-last byte ranges (no suffix ranges).
         var last = spec[(dash + 1)..];
-        if (first.Length == 0)
-        {
-            if (!long.TryParse(last, out var suffix) || suffix <= 0)
-            {
-                return false;
-            }
-
-            start = Math.Max(0, size - suffix);
-            return size > 0;
-        }
-
-        if (!long.TryParse(first, out start) || start >= size)
+        if (!long.TryParse(spec[..dash], out start) || start >= size)
         {
             return false;
         }
@@ -693,28 +595,10 @@ public sealed partial class FakeGoogleServer
             return;
         }
 
-        StoredObject? removed = null;
-        var failed = false;
+        StoredObject? removed;
         lock (bucket)
         {
-            if (bucket.Objects.TryGetValue(name, out var obj))
-            {
-                if (!PreconditionsHold(context.Request.Query, obj))
-                {
-                    failed = true;
-                }
-                else
-                {
-                    bucket.Objects.Remove(name);
-                    removed = obj;
-                }
-            }
-        }
-
-        if (failed)
-        {
-            await WritePreconditionFailed(context);
-            return;
+            bucket.Objects.Remove(name, out removed);
         }
 
         if (removed is null)
@@ -728,7 +612,7 @@ public sealed partial class FakeGoogleServer
     }
 
     /// <summary>
-    /// objects.compose: concatenates up to 32 source objects of the bucket into the destination. gcloud uses it for
+    /// objects.compose: concatenates source objects of the bucket into the destination. gcloud uses it for
     /// parallel composite uploads of large files (above 150 MiB by default). Composite objects carry crc32c and
     /// componentCount but no md5Hash, as in Cloud Storage. Hashes in the destination are ignored: gcloud copies the
     /// first component's metadata, crc32c and md5Hash included, into the destination it sends.
@@ -751,9 +635,9 @@ public sealed partial class FakeGoogleServer
         }
 
         var sources = (json?["sourceObjects"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-        if (sources.Count is 0 or > 32)
+        if (sources.Count == 0)
         {
-            await WriteError(context, 400, "INVALID_ARGUMENT", sources.Count == 0 ? "Required field: sourceObjects" : "The number of source components provided (" + sources.Count + ") exceeds the maximum (32)", "invalid");
+            await WriteError(context, 400, "INVALID_ARGUMENT", "Required field: sourceObjects", "invalid");
             return;
         }
 
@@ -763,7 +647,7 @@ public sealed partial class FakeGoogleServer
             return;
         }
 
-        List<StoredObject>? parts = [];
+        List<StoredObject> parts = [];
         lock (bucket)
         {
             foreach (var source in sources)
@@ -776,20 +660,8 @@ public sealed partial class FakeGoogleServer
                     break;
                 }
 
-                if (long.TryParse(source["objectPreconditions"]?["ifGenerationMatch"]?.ToString(), out var match) && match != part.Generation)
-                {
-                    parts = null;
-                    break;
-                }
-
                 parts.Add(part);
             }
-        }
-
-        if (parts is null)
-        {
-            await WritePreconditionFailed(context);
-            return;
         }
 
         if (parts.Count != sources.Count)
@@ -814,7 +686,7 @@ public sealed partial class FakeGoogleServer
         var metadata = target is null ? null : ParseObjectMetadata(target.ToJsonString());
         var contentType = metadata?.ContentType ?? "application/octet-stream";
         var components = parts.Sum(p => p.ComponentCount ?? 1);
-        await FinishUploadAsync(context, account, bucket, destination, file, length, contentType, metadata?.Metadata ?? new Dictionary<string, string>(), null, null, context.Request.Query, componentCount: components);
+        await FinishUploadAsync(context, account, bucket, destination, file, length, contentType, metadata?.Metadata ?? new Dictionary<string, string>(), null, null, componentCount: components);
     }
 
     // ---------------------------------------------------------------- uploads
@@ -823,7 +695,7 @@ public sealed partial class FakeGoogleServer
     {
         var query = context.Request.Query;
         var uploadType = query["uploadType"].ToString();
-        if (uploadType is not ("media" or "multipart" or "resumable"))
+        if (uploadType is not ("multipart" or "resumable"))
         {
             UnhandledStorageRequests.Enqueue((RecordedRequest)context.Items[typeof(RecordedRequest)]!);
             await WriteError(context, 400, "INVALID_ARGUMENT", "Invalid upload type: '" + uploadType + "'", "invalid");
@@ -835,40 +707,14 @@ public sealed partial class FakeGoogleServer
             return;
         }
 
-        switch (uploadType)
+        if (uploadType == "multipart")
         {
-            case "media":
-                await MediaUploadAsync(context, account, bucket);
-                break;
-            case "multipart":
-                await MultipartUploadAsync(context, account, bucket);
-                break;
-            default:
-                await StartResumableAsync(context, account, bucket, body);
-                break;
+            await MultipartUploadAsync(context, account, bucket);
         }
-    }
-
-    private async Task MediaUploadAsync(HttpContext context, string account, FakeBucket bucket)
-    {
-        var request = context.Request;
-        var name = request.Query["name"].ToString();
-        if (name.Length == 0)
+        else
         {
-            await WriteError(context, 400, "INVALID_ARGUMENT", "Required parameter: name", "required");
-            return;
+            await StartResumableAsync(context, account, bucket, body);
         }
-
-        var file = NewStorageFile();
-        var received = await ReceiveToFileAsync(context, request.Body, file);
-        if (received is null)
-        {
-            TryDelete(file);
-            return;
-        }
-
-        var contentType = string.IsNullOrEmpty(request.ContentType) ? "application/octet-stream" : request.ContentType;
-        await FinishUploadAsync(context, account, bucket, name, file, received.Value, contentType, new Dictionary<string, string>(), null, null, request.Query);
     }
 
     private async Task MultipartUploadAsync(HttpContext context, string account, FakeBucket bucket)
@@ -943,7 +789,7 @@ public sealed partial class FakeGoogleServer
         }
 
         var contentType = metadata.ContentType ?? mediaType ?? "application/octet-stream";
-        await FinishUploadAsync(context, account, bucket, name, file, length, contentType, metadata.Metadata, metadata.Md5, metadata.Crc32c, request.Query);
+        await FinishUploadAsync(context, account, bucket, name, file, length, contentType, metadata.Metadata, metadata.Md5, metadata.Crc32c);
     }
 
     private async Task StartResumableAsync(HttpContext context, string account, FakeBucket bucket, string body)
@@ -963,55 +809,16 @@ public sealed partial class FakeGoogleServer
             return;
         }
 
-        StoredObject? existing;
-        lock (bucket)
-        {
-            existing = bucket.Objects.GetValueOrDefault(name);
-        }
-
-        if (!PreconditionsHold(request.Query, existing))
-        {
-            await WritePreconditionFailed(context);
-            return;
-        }
-
         long? declared = long.TryParse(request.Headers["X-Upload-Content-Length"], out var length) ? length : null;
         var contentType = metadata.ContentType ?? NonEmpty(request.Headers["X-Upload-Content-Type"].ToString()) ?? "application/octet-stream";
         var id = "fake-upload-" + Guid.NewGuid().ToString("N");
-        var preconditions = request.Query.ToDictionary(p => p.Key, p => p.Value.ToString());
-        var session = new UploadSession(id, account, bucket, name, contentType, metadata, declared, preconditions, NewStorageFile());
+        var session = new UploadSession(id, account, bucket, name, contentType, metadata, declared, NewStorageFile());
         File.WriteAllBytes(session.FilePath, []);
         _sessions[id] = session;
         var location = BaseUrl + "/upload/storage/v1/b/" + Uri.EscapeDataString(bucket.Name) + "/o?uploadType=resumable&name=" + Uri.EscapeDataString(name) + "&upload_id=" + id;
         context.Response.StatusCode = 200;
         context.Response.Headers.Location = location;
         context.Response.Headers["X-GUploader-UploadID"] = id;
-        context.Response.ContentLength = 0;
-    }
-
-    private async Task CancelUploadAsync(HttpContext context, string id)
-    {
-        if (!_sessions.TryGetValue(id, out var session))
-        {
-            await WriteError(context, 404, "NOT_FOUND", "No such upload session.", "notFound");
-            return;
-        }
-
-        await session.Gate.WaitAsync();
-        try
-        {
-            if (session.Result is null && !session.Cancelled)
-            {
-                session.Cancelled = true;
-                TryDelete(session.FilePath);
-            }
-        }
-        finally
-        {
-            session.Gate.Release();
-        }
-
-        context.Response.StatusCode = 499;
         context.Response.ContentLength = 0;
     }
 
@@ -1037,12 +844,6 @@ public sealed partial class FakeGoogleServer
     private async Task ResumableChunkLockedAsync(HttpContext context, UploadSession session)
     {
         var request = context.Request;
-        if (session.Cancelled)
-        {
-            await WriteError(context, 499, "CANCELLED", "Upload session was cancelled.", "cancelled");
-            return;
-        }
-
         if (session.Result is { } done)
         {
             await WriteJson(context, ObjectJson(done));
@@ -1050,7 +851,7 @@ public sealed partial class FakeGoogleServer
         }
 
         var header = request.Headers.ContentRange.ToString();
-        if (!TryParseContentRange(header, request.ContentLength, session.Committed, out var range))
+        if (!TryParseContentRange(header, request.ContentLength, out var range))
         {
             await WriteError(context, 400, "INVALID_ARGUMENT", "Failed to parse Content-Range header: '" + header + "'", "invalid");
             return;
@@ -1215,17 +1016,16 @@ public sealed partial class FakeGoogleServer
 
     private async Task FinishSessionAsync(HttpContext context, UploadSession session)
     {
-        var query = new QueryCollection(session.Preconditions.ToDictionary(p => p.Key, p => new StringValues(p.Value)));
-        var ok = await FinishUploadAsync(context, session.Account, session.Bucket, session.Name, session.FilePath, session.Committed, session.ContentType, session.Metadata.Metadata, session.Metadata.Md5, session.Metadata.Crc32c, query, keepFileOnFailure: true);
+        var ok = await FinishUploadAsync(context, session.Account, session.Bucket, session.Name, session.FilePath, session.Committed, session.ContentType, session.Metadata.Metadata, session.Metadata.Md5, session.Metadata.Crc32c, keepFileOnFailure: true);
         if (ok is not null)
         {
             session.Result = ok;
         }
     }
 
-    /// <summary>Hashes the received file, checks client hashes, preconditions and overwrite permission, and commits.</summary>
+    /// <summary>Hashes the received file, checks client hashes and overwrite permission, and commits.</summary>
     private async Task<StoredObject?> FinishUploadAsync(HttpContext context, string account, FakeBucket bucket, string name, string file, long length,
-        string contentType, Dictionary<string, string> metadata, string? md5Claim, string? crcClaim, IQueryCollection query, bool keepFileOnFailure = false, int? componentCount = null)
+        string contentType, Dictionary<string, string> metadata, string? md5Claim, string? crcClaim, bool keepFileOnFailure = false, int? componentCount = null)
     {
         var (crc, md5) = await HashFileAsync(file);
         string? problem = null;
@@ -1250,7 +1050,7 @@ public sealed partial class FakeGoogleServer
         }
 
         var canOverwrite = HeldOnBucket(account, bucket).Contains("storage.objects.delete");
-        var (obj, failure) = CommitObject(bucket, name, file, length, contentType, metadata, crc, md5, existing => PreconditionsHold(query, existing), canOverwrite ? null : account, componentCount);
+        var obj = CommitObject(bucket, name, file, length, contentType, metadata, crc, md5, canOverwrite, componentCount);
         if (obj is null)
         {
             if (!keepFileOnFailure)
@@ -1258,15 +1058,7 @@ public sealed partial class FakeGoogleServer
                 TryDelete(file);
             }
 
-            if (failure == 412)
-            {
-                await WritePreconditionFailed(context);
-            }
-            else
-            {
-                await WriteError(context, 403, "PERMISSION_DENIED", account + " does not have storage.objects.delete access to the Google Cloud Storage object. Permission 'storage.objects.delete' denied on resource (or it may not exist).", "forbidden");
-            }
-
+            await WriteError(context, 403, "PERMISSION_DENIED", account + " does not have storage.objects.delete access to the Google Cloud Storage object. Permission 'storage.objects.delete' denied on resource (or it may not exist).", "forbidden");
             return null;
         }
 
@@ -1274,28 +1066,23 @@ public sealed partial class FakeGoogleServer
         return obj;
     }
 
-    /// <summary>Commits atomically under the bucket lock. <paramref name="deniedOverwriter"/> is set when the caller may not replace an object.</summary>
-    private (StoredObject? Object, int Failure) CommitObject(FakeBucket bucket, string name, string file, long length, string contentType,
-        Dictionary<string, string> metadata, uint crc, byte[] md5, Func<StoredObject?, bool> precondition, string? deniedOverwriter, int? componentCount = null)
+    /// <summary>Commits atomically under the bucket lock; null when an object would be replaced by a caller who may not delete it.</summary>
+    private StoredObject? CommitObject(FakeBucket bucket, string name, string file, long length, string contentType,
+        Dictionary<string, string> metadata, uint crc, byte[] md5, bool canOverwrite, int? componentCount)
     {
         StoredObject? replaced;
         StoredObject created;
         lock (bucket)
         {
             replaced = bucket.Objects.GetValueOrDefault(name);
-            if (!precondition(replaced))
+            if (replaced is not null && !canOverwrite)
             {
-                return (null, 412);
-            }
-
-            if (replaced is not null && deniedOverwriter is not null)
-            {
-                return (null, 403);
+                return null;
             }
 
             var now = DateTimeOffset.UtcNow;
-            created = new StoredObject(bucket.Name, name, NextGeneration(now), 1, contentType, length, Convert.ToBase64String(md5), crc,
-                new Dictionary<string, string>(metadata), now, now, file, componentCount);
+            created = new StoredObject(bucket.Name, name, NextGeneration(now), contentType, length, Convert.ToBase64String(md5), crc,
+                new Dictionary<string, string>(metadata), now, componentCount) { FilePath = file };
             bucket.Objects[name] = created;
         }
 
@@ -1304,7 +1091,7 @@ public sealed partial class FakeGoogleServer
             TryDelete(replaced.FilePath);
         }
 
-        return (created, 0);
+        return created;
     }
 
     private long NextGeneration(DateTimeOffset now)
@@ -1318,62 +1105,6 @@ public sealed partial class FakeGoogleServer
             {
                 return next;
             }
-        }
-    }
-
-    private static bool PreconditionsHold(IQueryCollection query, StoredObject? existing)
-    {
-        if (long.TryParse(query["ifGenerationMatch"], out var generation) && (existing?.Generation ?? 0) != generation)
-        {
-            return false;
-        }
-
-        if (long.TryParse(query["ifGenerationNotMatch"], out var notGeneration) && (existing?.Generation ?? 0) == notGeneration)
-        {
-            return false;
-        }
-
-        if (long.TryParse(query["ifMetagenerationMatch"], out var meta) && (existing is null || existing.Metageneration != meta))
-        {
-            return false;
-        }
-
-        if (long.TryParse(query["ifMetagenerationNotMatch"], out var notMeta) && existing is not null && existing.Metageneration == notMeta)
-        {
-            return false;
-        }
-
-        return true;
-    }
-
-    private static Task WritePreconditionFailed(HttpContext context) =>
-        WriteError(context, 412, "FAILED_PRECONDITION", "At least one of the pre-conditions you specified did not hold.", "conditionNotMet");
-
-    /// <summary>Streams a body into a new file; returns the byte count, or null (connection gone) after which nothing is answered.</summary>
-    private static async Task<long?> ReceiveToFileAsync(HttpContext context, Stream body, string path)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        long total = 0;
-        try
-        {
-            await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, useAsync: true);
-            int n;
-            while ((n = await body.ReadAsync(buffer.AsMemory(0, buffer.Length), context.RequestAborted)) > 0)
-            {
-                await file.WriteAsync(buffer.AsMemory(0, n));
-                total += n;
-            }
-
-            return total;
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
-        {
-            context.Abort();
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -1400,21 +1131,9 @@ public sealed partial class FakeGoogleServer
         return (Crc32c.Finish(crc), md5.GetHashAndReset());
     }
 
-    private static bool TryParseContentRange(string header, long? contentLength, long committed, out ContentRangeSpec range)
+    private static bool TryParseContentRange(string header, long? contentLength, out ContentRangeSpec range)
     {
         range = default;
-        if (header.Length == 0)
-        {
-            // No Content-Range: the body is the whole object in one request.
-            if (contentLength is { } length)
-            {
-                range = length == 0 ? new ContentRangeSpec(null, null, committed) : new ContentRangeSpec(0, length - 1, length);
-                return true;
-            }
-
-            return false;
-        }
-
         if (!header.StartsWith("bytes ", StringComparison.OrdinalIgnoreCase))
         {
             return false;
@@ -1504,16 +1223,16 @@ public sealed partial class FakeGoogleServer
             ["name"] = o.Name,
             ["bucket"] = o.Bucket,
             ["generation"] = generation,
-            ["metageneration"] = o.Metageneration.ToString(CultureInfo.InvariantCulture),
+            ["metageneration"] = "1",
             ["contentType"] = o.ContentType,
             ["storageClass"] = "STANDARD",
             ["size"] = o.Length.ToString(CultureInfo.InvariantCulture),
             ["crc32c"] = o.Crc32cBase64,
-            ["etag"] = o.Etag,
-            ["timeCreated"] = Rfc3339(o.TimeCreated),
-            ["updated"] = Rfc3339(o.Updated),
-            ["timeStorageClassUpdated"] = Rfc3339(o.TimeCreated),
-            ["timeFinalized"] = Rfc3339(o.TimeCreated),
+            ["etag"] = Convert.ToBase64String(Encoding.ASCII.GetBytes("C" + generation + "/1")),
+            ["timeCreated"] = Rfc3339(o.Created),
+            ["updated"] = Rfc3339(o.Created),
+            ["timeStorageClassUpdated"] = Rfc3339(o.Created),
+            ["timeFinalized"] = Rfc3339(o.Created),
         };
         if (o.ComponentCount is { } components)
         {
@@ -1607,7 +1326,7 @@ public sealed partial class FakeGoogleServer
     }
 
     private sealed class UploadSession(string id, string account, FakeBucket bucket, string name, string contentType, ObjectMetadata metadata,
-        long? declared, Dictionary<string, string> preconditions, string filePath)
+        long? declared, string filePath)
     {
         public string Id { get; } = id;
 
@@ -1623,16 +1342,12 @@ public sealed partial class FakeGoogleServer
 
         public long? Declared { get; } = declared;
 
-        public Dictionary<string, string> Preconditions { get; } = preconditions;
-
         public string FilePath { get; } = filePath;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         /// <summary>Bytes persisted, always a prefix of the object.</summary>
         public long Committed { get; set; }
-
-        public bool Cancelled { get; set; }
 
         public StoredObject? Result { get; set; }
     }
@@ -1642,62 +1357,18 @@ public sealed partial class FakeGoogleServer
 /// An object version held by the fake Cloud Storage; its bytes live in a file owned by the server, which is deleted
 /// when the object is replaced or deleted (read it before that).
 /// </summary>
-public sealed class StoredObject
+/// <param name="Md5Base64">
+/// MD5 of the bytes, base64, as Cloud Storage reports it in <c>md5Hash</c>. (For composite objects Cloud Storage reports
+/// no md5Hash, and neither does the fake's JSON; the value here is still the bytes' MD5.)
+/// </param>
+/// <param name="ComponentCount">For an object made by compose: how many uploaded components it consists of; otherwise null.</param>
+public sealed record StoredObject(string Bucket, string Name, long Generation, string ContentType, long Length, string Md5Base64, uint Crc32c,
+    IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Created, int? ComponentCount)
 {
-    internal StoredObject(string bucket, string name, long generation, long metageneration, string contentType, long length, string md5Base64,
-        uint crc32c, IReadOnlyDictionary<string, string> metadata, DateTimeOffset timeCreated, DateTimeOffset updated, string filePath, int? componentCount)
-    {
-        ComponentCount = componentCount;
-        Bucket = bucket;
-        Name = name;
-        Generation = generation;
-        Metageneration = metageneration;
-        ContentType = contentType;
-        Length = length;
-        Md5Base64 = md5Base64;
-        Crc32c = crc32c;
-        Metadata = metadata;
-        TimeCreated = timeCreated;
-        Updated = updated;
-        FilePath = filePath;
-    }
-
-    public string Bucket { get; }
-
-    public string Name { get; }
-
-    public long Generation { get; }
-
-    public long Metageneration { get; }
-
-    public string ContentType { get; }
-
-    public long Length { get; }
-
-    /// <summary>
-    /// MD5 of the bytes, base64, as Cloud Storage reports it in <c>md5Hash</c>. (For composite objects Cloud Storage
-    /// reports no md5Hash, and neither does the fake's JSON; the value here is still the bytes' MD5.)
-    /// </summary>
-    public string Md5Base64 { get; }
-
-    /// <summary>The CRC32C value.</summary>
-    public uint Crc32c { get; }
+    internal string FilePath { get; init; } = string.Empty;
 
     /// <summary>CRC32C as Cloud Storage reports it (<c>crc32c</c>): base64 of the big-endian value.</summary>
     public string Crc32cBase64 => TestKit.Crc32c.ToBase64(Crc32c);
-
-    public string Etag => Convert.ToBase64String(Encoding.ASCII.GetBytes("C" + Generation + "/" + Metageneration));
-
-    public IReadOnlyDictionary<string, string> Metadata { get; }
-
-    /// <summary>For an object made by compose: how many uploaded components it consists of; otherwise null.</summary>
-    public int? ComponentCount { get; }
-
-    public DateTimeOffset TimeCreated { get; }
-
-    public DateTimeOffset Updated { get; }
-
-    internal string FilePath { get; }
 
     /// <summary>The object's bytes (reads the backing file; mind the size).</summary>
     public byte[] ReadAllBytes() => File.ReadAllBytes(FilePath);

@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SkyPilot.TestKit;
 
@@ -21,18 +15,13 @@ namespace SkyPilot.TestKit;
 /// </summary>
 public sealed partial class FakeGoogleServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackHost _host = null!;
     private readonly ConcurrentDictionary<string, (string Email, RSA Key)> _keys = new();
     private readonly ConcurrentDictionary<string, string> _tokens = new();
     private readonly ConcurrentDictionary<(string Account, string Project), HashSet<string>> _grants = new();
     private readonly ConcurrentDictionary<(string Project, string Service), bool> _disabled = new();
     private readonly ConcurrentDictionary<string, bool> _refusedKeys = new();
     private readonly ConcurrentQueue<(string PathFragment, Fault Fault)> _faults = new();
-
-    private FakeGoogleServer(WebApplication app)
-    {
-        _app = app;
-    }
 
     public string BaseUrl { get; private set; } = string.Empty;
 
@@ -47,16 +36,9 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
 
     public static async Task<FakeGoogleServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakeGoogleServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
+        var server = new FakeGoogleServer();
+        server._host = await LoopbackHost.StartAsync(server.HandleAsync);
+        server.BaseUrl = server._host.BaseUrl;
         return server;
     }
 
@@ -402,7 +384,7 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
         }
     }
 
-    public static string ProjectNumber(string project) => ((uint)project.GetHashCode() % 900000000 + 100000000).ToString();
+    private static string ProjectNumber(string project) => ((uint)project.GetHashCode() % 900000000 + 100000000).ToString();
 
     private static Task WriteServiceDisabled(HttpContext context, string project, string service, string title)
     {
@@ -470,8 +452,7 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         DeleteStorageFiles();
     }
 }

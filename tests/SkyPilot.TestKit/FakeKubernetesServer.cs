@@ -1,35 +1,28 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SkyPilot.TestKit;
 
 /// <summary>
 /// A loopback Kubernetes API server over TLS with its own CA: bearer tokens and client certificates (CN = user,
 /// O = groups) authenticate; a per-(user, namespace) grant table answers pod lists (403 Status when denied),
-/// SelfSubjectAccessReview and SelfSubjectRulesReview; SelfSubjectReview says who the caller is; /version and the
+/// and SelfSubjectAccessReview; SelfSubjectReview says who the caller is; /version and the
 /// legacy discovery documents (/api, /api/v1, /apis, /apis/GROUP/VERSION) serve kubectl. Unknown credentials get the
 /// API server's 401 Status. Shapes as in shared reference kubernetes.md.
 /// </summary>
 public sealed class FakeKubernetesServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackHost _host = null!;
     private readonly TestCertificateAuthority _ca;
     private readonly ConcurrentDictionary<string, (string User, string[] Groups)> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string User, string Namespace), HashSet<string>> _grants = new();
 
-    private FakeKubernetesServer(WebApplication app, TestCertificateAuthority ca)
+    private FakeKubernetesServer(TestCertificateAuthority ca)
     {
-        _app = app;
         _ca = ca;
     }
 
@@ -55,21 +48,14 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     {
         ca ??= new TestCertificateAuthority();
         var serverCertificate = ca.IssueServerCertificate();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
+        var server = new FakeKubernetesServer(ca);
+        server._host = await LoopbackHost.StartAsync(server.HandleAsync, https =>
         {
             https.ServerCertificate = serverCertificate;
             https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
             https.AllowAnyClientCertificate();
-        })));
-        var app = builder.Build();
-        var server = new FakeKubernetesServer(app, ca);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Server = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
+        });
+        server.Server = server._host.BaseUrl;
         return server;
     }
 
@@ -93,16 +79,6 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         }
     }
 
-    public void Revoke(string user, string ns, params string[] accesses)
-    {
-        if (_grants.TryGetValue((user, ns), out var set))
-        {
-            lock (set)
-            {
-                set.ExceptWith(accesses);
-            }
-        }
-    }
 
     private bool Allowed(string user, string ns, string verb, string resource)
     {
@@ -169,16 +145,13 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
                 await Json(context, 200, new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = new JsonArray(Group("authorization.k8s.io"), Group("authentication.k8s.io")) });
                 return;
             case ("GET", "/apis/authorization.k8s.io/v1"):
-                await Json(context, 200, ResourceList("authorization.k8s.io/v1", ("selfsubjectaccessreviews", "SelfSubjectAccessReview", false), ("selfsubjectrulesreviews", "SelfSubjectRulesReview", false)));
+                await Json(context, 200, ResourceList("authorization.k8s.io/v1", ("selfsubjectaccessreviews", "SelfSubjectAccessReview", false)));
                 return;
             case ("GET", "/apis/authentication.k8s.io/v1"):
                 await Json(context, 200, ResourceList("authentication.k8s.io/v1", ("selfsubjectreviews", "SelfSubjectReview", false)));
                 return;
             case ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"):
                 await AccessReviewAsync(context, user);
-                return;
-            case ("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"):
-                await RulesReviewAsync(context, user);
                 return;
             case ("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews"):
                 await Json(context, 201, new JsonObject
@@ -227,27 +200,6 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         await Json(context, 201, review);
     }
 
-    private async Task RulesReviewAsync(HttpContext context, string user)
-    {
-        var review = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject();
-        var ns = review["spec"]?["namespace"]?.GetValue<string>() ?? string.Empty;
-        var rules = new JsonArray();
-        if (_grants.TryGetValue((user, ns), out var set))
-        {
-            lock (set)
-            {
-                foreach (var access in set)
-                {
-                    var parts = access.Split(' ');
-                    rules.Add(new JsonObject { ["verbs"] = new JsonArray(parts[0]), ["apiGroups"] = new JsonArray(""), ["resources"] = new JsonArray(parts.Length > 1 ? parts[1] : "*") });
-                }
-            }
-        }
-
-        review["status"] = new JsonObject { ["resourceRules"] = rules, ["nonResourceRules"] = new JsonArray(), ["incomplete"] = false };
-        await Json(context, 201, review);
-    }
-
     private static JsonObject ResourceList(string groupVersion, params (string Name, string Kind, bool Namespaced)[] resources) => new()
     {
         ["kind"] = "APIResourceList",
@@ -290,7 +242,6 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 }

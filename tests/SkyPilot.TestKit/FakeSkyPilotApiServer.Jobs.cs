@@ -10,7 +10,7 @@ public sealed partial class FakeSkyPilotApiServer
     private readonly List<RecordedLaunch> _launches = [];
     private readonly List<Job> _jobs = [];
     private readonly Queue<List<FakeSkyJobStep>> _nextScripts = new();
-    private IReadOnlyList<FakeSkyJobStep> _defaultScript = [FakeSkyJobStatus.Pending, FakeSkyJobStatus.Starting, FakeSkyJobStatus.Running, FakeSkyJobStatus.Succeeded];
+    private readonly IReadOnlyList<FakeSkyJobStep> _defaultScript = [FakeSkyJobStatus.Pending, FakeSkyJobStatus.Starting, FakeSkyJobStatus.Running, FakeSkyJobStatus.Succeeded];
     private bool _dropNextLaunch;
     private int _lastJobId;
 
@@ -22,13 +22,6 @@ public sealed partial class FakeSkyPilotApiServer
     /// in-progress managed jobs."), as a 0.13 server does; the first launch brings it up.
     /// </summary>
     public bool JobsControllerUp { get; set; }
-
-    /// <summary>The script of a job launched with no <see cref="ScriptNextJob"/> pending: PENDING → STARTING → RUNNING → SUCCEEDED.</summary>
-    public IReadOnlyList<FakeSkyJobStep> DefaultJobScript
-    {
-        get => _defaultScript;
-        set => _defaultScript = Validated(value);
-    }
 
     /// <summary>Every accepted launch, in arrival order (also the failed and the dropped ones).</summary>
     public IReadOnlyList<RecordedLaunch> Launches
@@ -72,26 +65,6 @@ public sealed partial class FakeSkyPilotApiServer
         lock (_gate)
         {
             _nextScripts.Enqueue([.. script]);
-        }
-    }
-
-    /// <summary>Replaces an existing job's script from now on; its status becomes the first step.</summary>
-    public void ScriptJob(int jobId, params FakeSkyJobStep[] steps)
-    {
-        var script = Validated(steps);
-        lock (_gate)
-        {
-            _jobs.Single(j => j.Id == jobId).Replace(script);
-        }
-    }
-
-    /// <summary>What a cancel does to an active job: the next queue call reports CANCELLING, the ones after CANCELLED.
-    /// A terminal job is left alone. Returns whether the job was active.</summary>
-    public bool CancelJob(int jobId)
-    {
-        lock (_gate)
-        {
-            return _jobs.Single(j => j.Id == jobId).Cancel();
         }
     }
 

@@ -102,7 +102,7 @@ public sealed partial class FakeSkyPilotApiServer
             }
         }
 
-        public FakeSkyJobInfo Info() => new(Id, Name, Current.Status, _failureReason, _recoveries, TaskYaml, RequestId, [.. _script.Skip(_cursor).Select(s => s.Status)]);
+        public FakeSkyJobInfo Info() => new(Id, Name, Current.Status);
 
         /// <summary>The tasks of the job (documents of its YAML after an optional name-only header): one queue record each.</summary>
         public int TaskCount => Math.Max(1, Regex.Split(TaskYaml, @"^---\s*$", RegexOptions.Multiline)

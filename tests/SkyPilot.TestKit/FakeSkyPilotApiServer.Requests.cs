@@ -26,43 +26,12 @@ public sealed partial class FakeSkyPilotApiServer
         }
     }
 
-    /// <summary>The next request named <paramref name="requestName"/> finishes FAILED with this exception type and message.</summary>
-    public void FailNextRequest(string requestName, string type, string message)
-    {
-        lock (_gate)
-        {
-            _failures.Enqueue((requestName, type, message));
-        }
-    }
-
     /// <summary>The next launch is recorded but creates no job; its request finishes FAILED with this error.</summary>
-    public void FailNextLaunch(string type, string message) => FailNextRequest(JobsLaunch, type, message);
-
-    /// <summary>All asynchronous requests so far, oldest first.</summary>
-    public IReadOnlyList<FakeSkyRequestInfo> ApiRequests
+    public void FailNextLaunch(string type, string message)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests.Select(r => r.Snapshot())];
-            }
-        }
-    }
-
-    /// <summary>Waits until the request has finished and returns its final state.</summary>
-    public async Task<FakeSkyRequestInfo> WaitForRequestAsync(string requestId, TimeSpan? timeout = null)
-    {
-        ApiRequest request;
         lock (_gate)
         {
-            request = _requests.Single(r => r.Id == requestId);
-        }
-
-        await request.Done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
-        lock (_gate)
-        {
-            return request.Snapshot();
+            _failures.Enqueue((JobsLaunch, type, message));
         }
     }
 
@@ -291,8 +260,6 @@ public sealed partial class FakeSkyPilotApiServer
         public JsonObject? Error { get; set; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public FakeSkyRequestInfo Snapshot() => new(Id, Name, Status, CreatedAt, FinishedAt, ReturnValueJson, Error?.ToJsonString());
 
         /// <summary>RequestPayload as /api/get sends it: return_value and error are JSON strings.</summary>
         public JsonObject Payload() => new()

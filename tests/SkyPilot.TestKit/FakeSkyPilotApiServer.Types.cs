@@ -95,17 +95,8 @@ public sealed record RecordedLaunch(
 public sealed record FakeSkyApiCall(string Method, string Path, string Query, string Body, IReadOnlyDictionary<string, string> Headers, DateTimeOffset At)
 {
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
-
-    public string? ClientApiVersion => Header(FakeSkyPilotApiServer.ApiVersionHeader);
-
-    public string? ClientVersion => Header(FakeSkyPilotApiServer.VersionHeader);
 }
-
-/// <summary>A snapshot of one asynchronous request on the server.</summary>
-/// <param name="ReturnValueJson">The JSON text of the return value once finished (what <c>return_value</c> carries as a string).</param>
-/// <param name="ErrorJson">The JSON text of <c>{type, message, object}</c> when failed.</param>
-public sealed record FakeSkyRequestInfo(string RequestId, string Name, string Status, double CreatedAt, double? FinishedAt, string? ReturnValueJson, string? ErrorJson);
 
 /// <summary>A snapshot of one managed job on the server.</summary>
 /// <param name="Status">The status the next queue call will report.</param>
-public sealed record FakeSkyJobInfo(int JobId, string JobName, string Status, string? FailureReason, int RecoveryCount, string TaskYaml, string LaunchRequestId, IReadOnlyList<string> RemainingScript);
+public sealed record FakeSkyJobInfo(int JobId, string JobName, string Status);

@@ -1,12 +1,6 @@
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SkyPilot.TestKit;
 
@@ -28,9 +22,8 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<FakeSkyApiCall> _calls = [];
     private readonly CancellationTokenSource _disposed = new();
-    private WebApplication? _app;
-    private CancellationTokenSource _listener = new();
-    private int _port;
+    private LoopbackHost? _host;
+    private readonly CancellationTokenSource _listener = new();
 
     private FakeSkyPilotApiServer()
     {
@@ -39,21 +32,13 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:&lt;port&gt;</c>, no trailing slash; unchanged by <see cref="StopListeningAsync"/>.</summary>
     public string BaseUrl { get; private set; } = string.Empty;
 
-    public int ApiVersion { get; set; } = 52;
-
-    public string Version { get; set; } = "0.13.0rc1";
-
-    public string Commit { get; set; } = "5c3b7a1f2e9d4c6b8a0f1e2d3c4b5a6978695a4b";
-
-    public string UserName { get; set; } = "skytest";
-
-    /// <summary>The user hash SkyPilot reports as the user id (8 hex characters).</summary>
-    public string UserId { get; set; } = "a1b2c3d4";
-
-    public string Workspace { get; set; } = "default";
-
-    /// <summary>/api/health answers only <c>{status, api_version, version, commit}</c>, api_version as a string, like v0.8.</summary>
-    public bool LegacyHealth { get; set; }
+    // The server's identity, as the recorded 0.13.0rc1 server reports it.
+    private const int ApiVersion = 52;
+    private const string Version = "0.13.0rc1";
+    private const string Commit = "5c3b7a1f2e9d4c6b8a0f1e2d3c4b5a6978695a4b";
+    private const string UserName = "skytest";
+    private const string UserId = "a1b2c3d4";
+    private const string Workspace = "default";
 
     /// <summary>Behave like a v0.8 server: request id in <c>X-Request-ID</c>, request names without the <c>sky.</c> prefix
     /// (<c>jobs.launch</c>), no version response headers, and no <c>/jobs/queue/v2</c> (404).</summary>
@@ -77,24 +62,8 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     /// </summary>
     public int? MinimumClientApiVersion { get; set; } = 24;
 
-    /// <summary>/api/health reports the user (<c>{name, id}</c>), as a server with auth on does; off (auth off): <c>"user": null</c>.</summary>
-    public bool HealthReportsUser { get; set; }
-
     /// <summary>Every request answers 503 (after being recorded).</summary>
     public bool Unavailable { get; set; }
-
-    /// <summary>Delay added to every request before it is answered.</summary>
-    public TimeSpan Latency { get; set; }
-
-    /// <summary>Configures a v0.8 server: api_version 3, version 0.8.0, <see cref="LegacyHealth"/> and <see cref="OldServer"/>.</summary>
-    public FakeSkyPilotApiServer EmulateV08()
-    {
-        ApiVersion = 3;
-        Version = "0.8.0";
-        LegacyHealth = true;
-        OldServer = true;
-        return this;
-    }
 
     /// <summary>Every request received, in arrival order, including refused ones.</summary>
     public IReadOnlyList<FakeSkyApiCall> Calls
@@ -120,43 +89,23 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
     public static async Task<FakeSkyPilotApiServer> StartAsync()
     {
         var server = new FakeSkyPilotApiServer();
-        await server.ListenAsync(0);
+        server._host = await LoopbackHost.StartAsync(server.HandleAsync);
+        server.BaseUrl = server._host.BaseUrl;
         return server;
     }
 
     /// <summary>Stops the listener: connections to <see cref="BaseUrl"/> are refused. Jobs, requests and records are kept.</summary>
     public async Task StopListeningAsync()
     {
-        var app = _app;
-        _app = null;
-        if (app is null)
+        var host = _host;
+        _host = null;
+        if (host is null)
         {
             return;
         }
 
         await _listener.CancelAsync();
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
-
-    /// <summary>Listens again on the same port (a restarted server that kept its state).</summary>
-    public Task ResumeListeningAsync() => _app is null ? ListenAsync(_port) : Task.CompletedTask;
-
-    private async Task ListenAsync(int port)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
-        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
-        var app = builder.Build();
-        _listener = new CancellationTokenSource();
-        app.Run(HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
-        _port = new Uri(BaseUrl).Port;
-        _app = app;
+        await host.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -174,11 +123,6 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
         lock (_gate)
         {
             _calls.Add(call);
-        }
-
-        if (Latency > TimeSpan.Zero)
-        {
-            await Task.Delay(Latency);
         }
 
         if (Unavailable)
@@ -203,11 +147,6 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
         {
             await WriteJson(context, 400, new JsonObject { ["error"] = "version_mismatch", ["message"] = mismatch });
             return;
-        }
-
-        if (!OldServer && !bothVersions)
-        {
-            // Replies carry the server's versions only when the request sent both headers.
         }
 
         switch (request.Method, path)
@@ -247,11 +186,6 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
                 break;
             case ("POST", "/validate"):
                 await ValidateAsync(context, body);
-                break;
-
-            case (_, "/api/health" or "/api/get" or "/api/status" or "/jobs/launch" or "/jobs/queue" or "/jobs/cancel" or "/jobs/queue/v2")
-                when !(OldServer && path == "/jobs/queue/v2"):
-                await WriteJson(context, 405, new JsonObject { ["detail"] = "Method Not Allowed" });
                 break;
             default:
                 await WriteJson(context, 404, new JsonObject { ["detail"] = "Not Found" });
@@ -337,17 +271,6 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
 
     private Task HealthAsync(HttpContext context)
     {
-        if (LegacyHealth)
-        {
-            return WriteJson(context, 200, new JsonObject
-            {
-                ["status"] = "healthy",
-                ["api_version"] = ApiVersion.ToString(),
-                ["version"] = Version,
-                ["commit"] = Commit,
-            });
-        }
-
         return WriteJson(context, 200, new JsonObject
         {
             ["status"] = "healthy",
@@ -356,7 +279,7 @@ public sealed partial class FakeSkyPilotApiServer : IAsyncDisposable
             ["version_on_disk"] = Version,
             ["commit"] = Commit,
             ["basic_auth_enabled"] = AuthMode == FakeSkyAuthMode.Basic,
-            ["user"] = HealthReportsUser ? new JsonObject { ["name"] = UserName, ["id"] = UserId } : null,
+            ["user"] = null,
             ["service_account_token_enabled"] = AuthMode == FakeSkyAuthMode.ServiceAccountToken || ServiceAccountToken is not null,
             ["ingress_basic_auth_enabled"] = false,
             ["latest_version"] = null,

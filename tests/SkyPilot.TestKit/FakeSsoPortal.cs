@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SkyPilot.TestKit;
 
@@ -17,13 +11,8 @@ namespace SkyPilot.TestKit;
 /// </summary>
 public sealed class FakeSsoPortal : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackHost _host = null!;
     private readonly ConcurrentDictionary<string, AwsTestUser> _tokens = new();
-
-    private FakeSsoPortal(WebApplication app)
-    {
-        _app = app;
-    }
 
     public string Endpoint { get; private set; } = string.Empty;
 
@@ -34,18 +23,11 @@ public sealed class FakeSsoPortal : IAsyncDisposable
 
     public void Accept(string accessToken, AwsTestUser user) => _tokens[accessToken] = user;
 
-    public void Revoke(string accessToken) => _tokens.TryRemove(accessToken, out _);
-
     public static async Task<FakeSsoPortal> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var portal = new FakeSsoPortal(app);
-        app.Run(portal.HandleAsync);
-        await app.StartAsync();
-        portal.Endpoint = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var portal = new FakeSsoPortal();
+        portal._host = await LoopbackHost.StartAsync(portal.HandleAsync);
+        portal.Endpoint = portal._host.BaseUrl;
         return portal;
     }
 
@@ -76,5 +58,5 @@ public sealed class FakeSsoPortal : IAsyncDisposable
         }.ToJsonString());
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 }

@@ -32,7 +32,6 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(string Method, string Path, ProxyFault Fault)> _faults = [];
-    private readonly List<string> _events = [];
     private readonly Uri _target;
 
     private FaultProxy(string upstream)
@@ -42,18 +41,6 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary><c>http://127.0.0.1:&lt;port&gt;</c>.</summary>
     public string BaseUrl { get; private set; } = string.Empty;
-
-    /// <summary>What the proxy did, one line per request (<c>POST /jobs/launch: ForwardThenDrop</c>).</summary>
-    public IReadOnlyList<string> Events
-    {
-        get
-        {
-            lock (_events)
-            {
-                return [.. _events];
-            }
-        }
-    }
 
     public static FaultProxy Start(string upstreamBaseUrl)
     {
@@ -117,13 +104,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             using var stream = new NetworkStream(socket, ownsSocket: false);
             var (method, target, headers, body) = await ReadRequestAsync(stream);
-            var path = target.Split('?')[0];
             var fault = TakeFault(method, target);
-            lock (_events)
-            {
-                _events.Add(method + " " + path + ": " + (fault?.GetType().Name ?? "forwarded"));
-            }
-
             switch (fault)
             {
                 case ProxyFault.ResetBeforeForwarding:

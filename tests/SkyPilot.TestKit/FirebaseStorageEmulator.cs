@@ -18,33 +18,29 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly CapturedStderr _stderr;
     private readonly HttpClient _http = new();
     private int _disposed;
 
     private FirebaseStorageEmulator(Process process)
     {
         _process = process;
+        _stderr = new CapturedStderr(process);
     }
 
     /// <summary>"http://127.0.0.1:PORT": the API root (the emulator serves /storage/v1 and /upload/storage/v1 under it).</summary>
     public string BaseUrl { get; private set; } = string.Empty;
 
-    public int Port { get; private set; }
-
-    /// <summary>The OS process id of the Node server.</summary>
-    public int ProcessId => _process.Id;
-
     public static async Task<FirebaseStorageEmulator> StartAsync()
     {
-        var folder = Path.Combine(FindRepositoryRoot(), PackageFolder);
+        var folder = Path.Combine(RepositoryPaths.Root, PackageFolder);
         if (!File.Exists(Path.Combine(folder, "node_modules", "firebase-tools", "package.json")))
         {
             throw new InvalidOperationException(
                 "The Firebase Storage emulator is not installed: run `npm ci` in " + folder + " (Node.js and npm are required; CI does this before building).");
         }
 
-        var node = LocateNode() ?? throw new InvalidOperationException("Node.js (node) is not on the PATH; it is needed to run the Firebase Storage emulator.");
+        var node = CliDriver.FindOnPath(OperatingSystem.IsWindows() ? "node.exe" : "node") ?? throw new InvalidOperationException("Node.js (node) is not on the PATH; it is needed to run the Firebase Storage emulator.");
         var info = new ProcessStartInfo(node)
         {
             WorkingDirectory = folder,
@@ -61,26 +57,9 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + node);
         var emulator = new FirebaseStorageEmulator(process);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (emulator._stderr)
-            {
-                if (emulator._stderr.Length < 64_000)
-                {
-                    emulator._stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
         try
         {
-            emulator.Port = await emulator.ReadPortAsync();
-            emulator.BaseUrl = "http://127.0.0.1:" + emulator.Port;
+            emulator.BaseUrl = "http://127.0.0.1:" + await emulator.ReadPortAsync();
             // Keep draining stdout so a chatty emulator never blocks on a full pipe.
             _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
             return emulator;
@@ -114,18 +93,6 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>What the Node process wrote to stderr so far (for failure messages).</summary>
-    public string StandardError
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
-
     /// <summary>Closes stdin (the script stops its server, removes its blob directory and exits); kills it if it lingers.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -150,13 +117,13 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException("the Firebase Storage emulator did not report its port within " + StartTimeout.TotalSeconds + " s. stderr: " + StandardError);
+                throw new TimeoutException("the Firebase Storage emulator did not report its port within " + StartTimeout.TotalSeconds + " s. stderr: " + _stderr);
             }
 
             if (line is null)
             {
                 await _process.WaitForExitAsync();
-                throw new InvalidOperationException("the Firebase Storage emulator exited (" + _process.ExitCode + ") before it was ready. stderr: " + StandardError);
+                throw new InvalidOperationException("the Firebase Storage emulator exited (" + _process.ExitCode + ") before it was ready. stderr: " + _stderr);
             }
 
             // Anything else firebase-tools prints before the ready line is ignored.
@@ -165,34 +132,5 @@ public sealed class FirebaseStorageEmulator : IAsyncDisposable
                 return JsonNode.Parse(line)!["port"]!.GetValue<int>();
             }
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, PackageFolder, ScriptName)))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException(PackageFolder + "/" + ScriptName + " was not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string? LocateNode()
-    {
-        var names = OperatingSystem.IsWindows() ? new[] { "node.exe" } : new[] { "node" };
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-        {
-            foreach (var name in names)
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -5,52 +5,30 @@ namespace SkyPilot.TestKit;
 /// A private GCP world for one test: a temp home and gcloud config directory, a loopback Google server,
 /// and the environment a user would set to point the module at it.
 /// </summary>
-public sealed class GcpWorld : IAsyncDisposable
+public sealed class GcpWorld : TestWorld, IAsyncDisposable
 {
-    private readonly Dictionary<string, string> _variables = new();
-
     private GcpWorld(FakeGoogleServer server)
+        : base("skyps")
     {
         Server = server;
-        Home = Temp.Combine("home");
         ConfigDirectory = Temp.Combine("gcloud");
-        Directory.CreateDirectory(Home);
         Directory.CreateDirectory(ConfigDirectory);
-        _variables["HOME"] = Home;
-        _variables["CLOUDSDK_CONFIG"] = ConfigDirectory;
-        _variables["CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"] = server.BaseUrl + "/";
-        _variables["CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"] = server.BaseUrl + "/";
-        _variables["CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE"] = server.BaseUrl + "/";
-        _variables["SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"] = "5";
-        _variables["SKYPILOT_PS_HTTP_MAX_ATTEMPTS"] = "3";
+        Set("CLOUDSDK_CONFIG", ConfigDirectory);
+        Set("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER", server.BaseUrl + "/");
+        Set("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE", server.BaseUrl + "/");
+        Set("CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", server.BaseUrl + "/");
+        Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "5");
+        Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "3");
         Gcloud = new Gcloud(ConfigDirectory);
     }
 
-    public TempDirectory Temp { get; } = new();
-
     public FakeGoogleServer Server { get; }
-
-    public string Home { get; }
 
     public string ConfigDirectory { get; }
 
     public Gcloud Gcloud { get; }
 
     public static async Task<GcpWorld> StartAsync() => new(await FakeGoogleServer.StartAsync());
-
-    public void Set(string name, string? value)
-    {
-        if (value is null)
-        {
-            _variables.Remove(name);
-        }
-        else
-        {
-            _variables[name] = value;
-        }
-    }
-
-    public IReadOnlyDictionary<string, string> Variables => _variables;
 
 
     /// <summary>A service account with a key file under the temp dir, granted <paramref name="permissions"/> on <paramref name="project"/>.</summary>

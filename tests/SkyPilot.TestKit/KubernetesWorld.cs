@@ -4,25 +4,18 @@ namespace SkyPilot.TestKit;
 /// A private Kubernetes world: a temp home whose kubeconfig is written by the real kubectl, loopback TLS API servers
 /// with their own CAs, and the environment a user would set (HOME, KUBECONFIG, a cache folder).
 /// </summary>
-public sealed class KubernetesWorld : IAsyncDisposable
+public sealed class KubernetesWorld : TestWorld, IAsyncDisposable
 {
-    private readonly Dictionary<string, string> _variables = new();
     private readonly List<FakeKubernetesServer> _servers = new();
 
     public KubernetesWorld()
+        : base("skyps-k8s")
     {
-        Home = Temp.Combine("home");
-        Directory.CreateDirectory(Home);
-        _variables["HOME"] = Home;
-        _variables["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        _variables["SKYPILOT_PS_CACHE_DIR"] = Temp.Combine("cache");
         Kubectl = new Kubectl(Home);
+        Set("PATH", System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty);
+        Set("SKYPILOT_PS_CACHE_DIR", Temp.Combine("cache"));
         ServiceAccountDirectory = Temp.Combine("no-service-account");
     }
-
-    public TempDirectory Temp { get; } = new("skyps-k8s");
-
-    public string Home { get; }
 
     public Kubectl Kubectl { get; }
 
@@ -53,17 +46,9 @@ public sealed class KubernetesWorld : IAsyncDisposable
 
     public Task UseContextAsync(string context) => Kubectl.RunAsync("config", "use-context", context);
 
-    public void Set(string name, string? value)
+    public override void Set(string name, string? value)
     {
-        if (value is null)
-        {
-            _variables.Remove(name);
-        }
-        else
-        {
-            _variables[name] = value;
-        }
-
+        base.Set(name, value);
         if (name == "KUBECONFIG")
         {
             Kubectl.Kubeconfig = value;
@@ -71,8 +56,6 @@ public sealed class KubernetesWorld : IAsyncDisposable
     }
 
     public string WriteSkyConfig(string yaml) => Temp.WriteFile("home/.sky/config.yaml", yaml);
-
-    public IReadOnlyDictionary<string, string> Variables => _variables;
 
     public async ValueTask DisposeAsync()
     {

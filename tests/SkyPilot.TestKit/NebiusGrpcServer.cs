@@ -36,21 +36,17 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
 
     private readonly Process _process;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly StringBuilder _stderr = new();
+    private readonly CapturedStderr _stderr;
     private bool _disposed;
 
     private NebiusGrpcServer(Process process)
     {
         _process = process;
+        _stderr = new CapturedStderr(process);
     }
 
     /// <summary>"http://127.0.0.1:PORT".</summary>
     public string Endpoint { get; private set; } = string.Empty;
-
-    public int Port { get; private set; }
-
-    /// <summary>The OS process id of the Python server (to check it is gone after dispose).</summary>
-    public int ProcessId => _process.Id;
 
     public static async Task<NebiusGrpcServer> StartAsync()
     {
@@ -91,27 +87,10 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + python);
         var server = new NebiusGrpcServer(process);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (server._stderr)
-            {
-                if (server._stderr.Length < 64_000)
-                {
-                    server._stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
         try
         {
             var hello = await server.ReadLineAsync();
             var port = JsonNode.Parse(hello)!["port"]!.GetValue<int>();
-            server.Port = port;
             server.Endpoint = "http://127.0.0.1:" + port;
             return server;
         }
@@ -252,10 +231,7 @@ public sealed class NebiusGrpcServer : IAsyncDisposable
             _process.WaitForExit(1000);
         }
 
-        lock (_stderr)
-        {
-            return _stderr.ToString();
-        }
+        return _stderr.ToString();
     }
 
     private static Task<string> LocatePythonAsync()

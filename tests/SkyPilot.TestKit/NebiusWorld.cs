@@ -5,28 +5,21 @@ using System.Text.Json.Nodes;
 namespace SkyPilot.TestKit;
 
 /// <summary>A private Nebius world: a temp home with ~/.nebius, the real-grpcio fake IAM, and the variables pointing at it.</summary>
-public sealed class NebiusWorld : IAsyncDisposable
+public sealed class NebiusWorld : TestWorld, IAsyncDisposable
 {
     public const string Tenant = "tenant-e00test0001";
     public const string OtherTenant = "tenant-e00other0002";
-    private readonly Dictionary<string, string> _variables = new();
 
     private NebiusWorld(NebiusGrpcServer server)
+        : base("skyps")
     {
         Server = server;
-        Home = Temp.Combine("home");
-        Directory.CreateDirectory(Home);
-        _variables["HOME"] = Home;
-        _variables["NEBIUS_ENDPOINT"] = server.Endpoint;
-        _variables["SKYPILOT_PS_CACHE_DIR"] = Temp.Combine("cache");
-        _variables["SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"] = "5";
+        Set("NEBIUS_ENDPOINT", server.Endpoint);
+        Set("SKYPILOT_PS_CACHE_DIR", Temp.Combine("cache"));
+        Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "5");
     }
 
-    public TempDirectory Temp { get; } = new();
-
     public NebiusGrpcServer Server { get; }
-
-    public string Home { get; }
 
     public string NebiusDirectory => Path.Combine(Home, ".nebius");
 
@@ -34,26 +27,12 @@ public sealed class NebiusWorld : IAsyncDisposable
 
     public string TenantFile => Path.Combine(NebiusDirectory, "NEBIUS_TENANT_ID.txt");
 
-    public IReadOnlyDictionary<string, string> Variables => _variables;
-
     public static async Task<NebiusWorld> StartAsync()
     {
         var world = new NebiusWorld(await NebiusGrpcServer.StartAsync());
         await world.Server.AddTenantAsync(Tenant, ("project-e00aaa", "default"), ("project-e00bbb", "training"));
         await world.Server.AddTenantAsync(OtherTenant, ("project-e00ccc", "theirs"));
         return world;
-    }
-
-    public void Set(string name, string? value)
-    {
-        if (value is null)
-        {
-            _variables.Remove(name);
-        }
-        else
-        {
-            _variables[name] = value;
-        }
     }
 
 

@@ -81,62 +81,32 @@ public sealed class DefaultBucketChoiceTests : IDisposable
 /// An AWS-only task submitted with no <c>jobs.bucket</c>, through <see cref="JobSubmitter"/> to a loopback API server:
 /// staged to the default s3:// bucket on moto (IAM not enforced: see <see cref="OpenMotoFixture"/>).
 /// </summary>
-public sealed class DefaultS3BucketStagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifetime
+public sealed class DefaultS3BucketStagingTests(OpenMotoFixture moto) : MotoProxyTests<OpenMotoFixture>(moto)
 {
-    private readonly OpenMotoFixture _moto;
-    private readonly AwsWorld _world;
-    private readonly RecordingLog _log = new();
-    private FakeSkyPilotApiServer _api = null!;
-    private AwsFaultProxy _proxy = null!;
-
-    public DefaultS3BucketStagingTests(OpenMotoFixture moto)
-    {
-        _moto = moto;
-        _world = new AwsWorld(moto.Endpoint);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _api = await FakeSkyPilotApiServer.StartAsync();
-        _api.SetCachedCloud("AWS", "compute", "storage");
-        _proxy = await AwsFaultProxy.StartAsync(_moto.Endpoint);
-        _world.Set("AWS_ENDPOINT_URL", _proxy.Endpoint);
-        _world.Set("SKYPILOT_API_SERVER_ENDPOINT", _api.BaseUrl);
-        _world.Set("SKYPILOT_PS_API_SERVER_LOCATION", "local");
-        _world.Set("USER", "u" + Guid.NewGuid().ToString("N")[..8]);
-        _world.WriteFile(".sky/config.yaml", "{}\n");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _api.DisposeAsync();
-        _world.Dispose();
-    }
+    protected override bool WithApiServer => true;
 
     [Fact]
     public async Task An_AWS_only_task_is_staged_to_the_default_s3_bucket_and_launched_with_s3_uris()
     {
-        await _world.ConfigureAsync("default", _moto.Alice);
-        _world.Temp.WriteFile(Path.Combine("project", "work", "train.py"), "print('hi')\n");
-        _world.Temp.WriteFile(Path.Combine("project", "data", "table.csv"), "a,b\n");
-        var path = _world.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: aws/us-east-1\nfile_mounts:\n  /data: ./data\nrun: python train.py\n");
-        var env = _world.Environment();
-        var submitter = new JobSubmitter(CloudCheckService.CreateDefault(env, _log), SharedHttpClient.Instance, _log);
-        var plan = submitter.Plan(TaskParser.ParseFile(path, _world.Temp.Combine("project")), null, env, default);
+        World.Set("USER", "u" + Guid.NewGuid().ToString("N")[..8]);
+        await World.ConfigureAsync("default", Moto.Alice);
+        World.Temp.WriteFile(Path.Combine("project", "work", "train.py"), "print('hi')\n");
+        World.Temp.WriteFile(Path.Combine("project", "data", "table.csv"), "a,b\n");
+        var (submitter, plan) = Submit(World.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: aws/us-east-1\nfile_mounts:\n  /data: ./data\nrun: python train.py\n"));
+        var env = World.Environment();
         var bucket = plan.Staging!.Bucket;
 
         var items = await submitter.PrecheckAsync(plan, env, default);
         var job = await submitter.SubmitAsync(plan, null, env, _ => { }, default);
 
-        bucket.Should().StartWith("skypilot-filemounts-" + _world.Variables["USER"] + "-");
+        bucket.Should().StartWith("skypilot-filemounts-" + World.Variables["USER"] + "-");
         items.Should().Contain(i => i.Requirement == "object access to s3://" + bucket && i.Passed);
         job.BucketPrefix.Should().Be("s3://" + bucket + "/job-" + plan.Staging.RunId + "/");
-        var listing = await _world.Cli.RunAsync("s3", "ls", "--recursive", "s3://" + bucket + "/");
+        var listing = await World.Cli.RunAsync("s3", "ls", "--recursive", "s3://" + bucket + "/");
         listing.Should().Contain("job-" + plan.Staging.RunId + "/workdir/train.py").And.Contain("job-" + plan.Staging.RunId + "/local-file-mounts/");
-        var launch = _api.Launches.Should().ContainSingle().Subject;
+        var launch = Api.Launches.Should().ContainSingle().Subject;
         launch.TaskYaml.Should().Contain("s3://" + bucket + "/job-" + plan.Staging.RunId).And.NotContain("gs://");
-        _proxy.Count(r => r.StartsWith("PUT /" + bucket + "/job-", StringComparison.Ordinal)).Should().Be(2);
+        Proxy.Count(r => r.StartsWith("PUT /" + bucket + "/job-", StringComparison.Ordinal)).Should().Be(2);
     }
 }
 
@@ -144,49 +114,18 @@ public sealed class DefaultS3BucketStagingTests : IClassFixture<OpenMotoFixture>
 /// With IAM enforced: an identity that may launch but cannot touch S3 (dave) gets the default s3:// bucket refused by the
 /// precheck, and nothing is created, uploaded or launched.
 /// </summary>
-public sealed class DefaultS3BucketPrecheckTests : IClassFixture<MotoFixture>, IAsyncLifetime
+public sealed class DefaultS3BucketPrecheckTests(MotoFixture moto) : MotoProxyTests<MotoFixture>(moto)
 {
-    private readonly MotoFixture _moto;
-    private readonly AwsWorld _world;
-    private readonly RecordingLog _log = new();
-    private FakeSkyPilotApiServer _api = null!;
-    private AwsFaultProxy _proxy = null!;
-
-    public DefaultS3BucketPrecheckTests(MotoFixture moto)
-    {
-        _moto = moto;
-        _world = new AwsWorld(moto.Endpoint);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _api = await FakeSkyPilotApiServer.StartAsync();
-        _api.SetCachedCloud("AWS", "compute", "storage");
-        _proxy = await AwsFaultProxy.StartAsync(_moto.Endpoint);
-        _world.Set("AWS_ENDPOINT_URL", _proxy.Endpoint);
-        _world.Set("SKYPILOT_API_SERVER_ENDPOINT", _api.BaseUrl);
-        _world.Set("SKYPILOT_PS_API_SERVER_LOCATION", "local");
-        _world.WriteFile(".sky/config.yaml", "{}\n");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _api.DisposeAsync();
-        _world.Dispose();
-    }
+    protected override bool WithApiServer => true;
 
     [Fact]
     public async Task An_identity_that_cannot_write_the_default_s3_bucket_uploads_nothing()
     {
-        await _world.ConfigureAsync("default", _moto.Dave);
-        _world.Temp.WriteFile(Path.Combine("project", "work", "train.py"), "print('hi')\n");
-        var path = _world.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: aws\nrun: python train.py\n");
-        var env = _world.Environment();
-        var submitter = new JobSubmitter(CloudCheckService.CreateDefault(env, _log), SharedHttpClient.Instance, _log);
-        var plan = submitter.Plan(TaskParser.ParseFile(path, _world.Temp.Combine("project")), null, env, default);
+        await World.ConfigureAsync("default", Moto.Dave);
+        World.Temp.WriteFile(Path.Combine("project", "work", "train.py"), "print('hi')\n");
+        var (submitter, plan) = Submit(World.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: aws\nrun: python train.py\n"));
 
-        var error = await Assert.ThrowsAsync<PrecheckFailedException>(() => submitter.PrecheckAsync(plan, env, default));
+        var error = await Assert.ThrowsAsync<PrecheckFailedException>(() => submitter.PrecheckAsync(plan, World.Environment(), default));
 
         plan.Staging!.Scheme.Should().Be("s3");
         error.Items.Should().Contain(i => i.Requirement.StartsWith("compute for task 1 on aws", StringComparison.Ordinal) && i.Passed, "dave may launch: the bucket is what stops him");
@@ -194,10 +133,10 @@ public sealed class DefaultS3BucketPrecheckTests : IClassFixture<MotoFixture>, I
         bucket.Requirement.Should().Be("object access to s3://" + plan.Staging.Bucket);
         bucket.Reason.Should().Contain("no access to the bucket for profile 'default'");
         bucket.MissingPermissions.Should().Equal("s3:ListBucket");
-        _proxy.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) || r.StartsWith("POST /" + plan.Staging.Bucket, StringComparison.Ordinal)).Should().Be(0);
-        _api.Launches.Should().BeEmpty();
-        _world.Set("AWS_ACCESS_KEY_ID", _moto.Alice.AccessKeyId);
-        _world.Set("AWS_SECRET_ACCESS_KEY", _moto.Alice.SecretAccessKey);
-        (await _world.Cli.TryRunAsync("s3api", "head-bucket", "--bucket", plan.Staging.Bucket)).ExitCode.Should().NotBe(0, "the bucket was never created");
+        Proxy.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) || r.StartsWith("POST /" + plan.Staging.Bucket, StringComparison.Ordinal)).Should().Be(0);
+        Api.Launches.Should().BeEmpty();
+        World.Set("AWS_ACCESS_KEY_ID", Moto.Alice.AccessKeyId);
+        World.Set("AWS_SECRET_ACCESS_KEY", Moto.Alice.SecretAccessKey);
+        (await World.Cli.TryRunAsync("s3api", "head-bucket", "--bucket", plan.Staging.Bucket)).ExitCode.Should().NotBe(0, "the bucket was never created");
     }
 }

@@ -13,53 +13,36 @@ namespace SkyPilot.Tests.Aws;
 /// Staging to s3:// and nebius:// buckets against moto's S3, through a proxy that records every request and injects
 /// faults: plan, skip-unchanged, multipart, resume. (Permission cases, with IAM enforced, are in S3PrecheckTests.)
 /// </summary>
-public sealed class S3StagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifetime
+public sealed class S3StagingTests : MotoProxyTests<OpenMotoFixture>
 {
-    private readonly MotoFixture _moto;
-    private readonly AwsWorld _world;
-    private readonly RecordingLog _log = new();
-    private AwsFaultProxy _proxy = null!;
     private readonly string _bucket = "jobs-" + Guid.NewGuid().ToString("N")[..10];
 
     public S3StagingTests(OpenMotoFixture moto)
+        : base(moto)
     {
-        _moto = moto;
-        _world = new AwsWorld(moto.Endpoint);
+        World.AddKeys("default", Moto.Alice);
     }
 
-    public async Task InitializeAsync()
-    {
-        _proxy = await AwsFaultProxy.StartAsync(_moto.Endpoint);
-        _world.Set("AWS_ENDPOINT_URL", _proxy.Endpoint);
-        _world.AddKeys("default", _moto.Alice);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        _world.Dispose();
-    }
-
-    private int Puts => _proxy.Count(r => r.StartsWith("PUT /" + _bucket + "/", StringComparison.Ordinal));
+    private int Puts => Proxy.Count(r => r.StartsWith("PUT /" + _bucket + "/", StringComparison.Ordinal));
 
     /// <summary>A task with a workdir of a few small files and one 20 MiB file (three parts).</summary>
     private string WriteTask(string infra = "aws")
     {
-        var work = _world.Temp.Combine("project", "work");
+        var work = World.Temp.Combine("project", "work");
         Directory.CreateDirectory(work);
         File.WriteAllText(Path.Combine(work, "train.py"), "print('hi')\n");
         File.WriteAllText(Path.Combine(work, "with space+plus.txt"), "odd name\n");
         var big = new byte[20 * 1024 * 1024 + 123];
         new Random(7).NextBytes(big);
         File.WriteAllBytes(Path.Combine(work, "data.bin"), big);
-        return _world.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: " + infra + "\nrun: python train.py\n");
+        return World.Temp.WriteFile(Path.Combine("project", "task.yaml"), "workdir: ./work\nresources:\n  infra: " + infra + "\nrun: python train.py\n");
     }
 
     private StagingPlan Plan(string scheme = "s3", bool write = true) =>
-        StagingPlanner.Plan(TaskParser.ParseFile(write ? WriteTask() : _world.Temp.Combine("project", "task.yaml"), _world.Temp.Combine("project")), scheme + "://" + _bucket + "/base", default);
+        StagingPlanner.Plan(TaskParser.ParseFile(write ? WriteTask() : World.Temp.Combine("project", "task.yaml"), World.Temp.Combine("project")), scheme + "://" + _bucket + "/base", default);
 
     private Task<int> StageAsync(StagingPlan plan, S3Store store = S3Store.Aws) =>
-        new S3Stager(SharedHttpClient.Instance, _log, store).StageAsync(plan, _world.Environment(), _ => { }, default);
+        new S3Stager(SharedHttpClient.Instance, Log, store).StageAsync(plan, World.Environment(), _ => { }, default);
 
     [Fact]
     public async Task Stages_small_files_and_a_multipart_file_that_the_real_CLI_then_lists_and_a_rerun_uploads_nothing()
@@ -68,50 +51,50 @@ public sealed class S3StagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifet
 
         (await StageAsync(plan)).Should().Be(3);
 
-        var listing = await _world.Cli.RunAsync("s3", "ls", "--recursive", "s3://" + _bucket + "/");
+        var listing = await World.Cli.RunAsync("s3", "ls", "--recursive", "s3://" + _bucket + "/");
         listing.Should().Contain("base/job-" + plan.RunId + "/workdir/train.py").And.Contain("workdir/with space+plus.txt").And.Contain("workdir/data.bin");
-        var head = await _world.Cli.RunAsync("s3api", "head-object", "--bucket", _bucket, "--key", plan.JobPrefix + "workdir/data.bin", "--query", "[ContentLength,ETag]", "--output", "text");
+        var head = await World.Cli.RunAsync("s3api", "head-object", "--bucket", _bucket, "--key", plan.JobPrefix + "workdir/data.bin", "--query", "[ContentLength,ETag]", "--output", "text");
         head.Should().Contain((20 * 1024 * 1024 + 123).ToString()).And.Contain("-3");
-        _proxy.Count(r => r.Contains("partNumber=")).Should().Be(3);
+        Proxy.Count(r => r.Contains("partNumber=")).Should().Be(3);
         plan.MountUris.Values.Should().OnlyContain(u => u.StartsWith("s3://" + _bucket + "/base/job-", StringComparison.Ordinal));
 
         var before = Puts;
         (await StageAsync(Plan())).Should().Be(3);
         Puts.Should().Be(before, "every object is already there with the same ETag");
-        _log.Lines.Should().Contain(l => l.Contains("3 of 3 file(s) are already staged"));
+        Log.Lines.Should().Contain(l => l.Contains("3 of 3 file(s) are already staged"));
     }
 
     [Fact]
     public async Task A_multipart_upload_cut_short_is_resumed_from_the_parts_already_there()
     {
         var plan = Plan();
-        _proxy.Inject(r => r.Method == "PUT" && r.QueryString.Value!.Contains("partNumber=3"), AwsFault.Drop, times: 100);
+        Proxy.Inject(r => r.Method == "PUT" && r.QueryString.Value!.Contains("partNumber=3"), AwsFault.Drop, times: 100);
 
         var failed = await FluentActions.Awaiting(() => StageAsync(plan)).Should().ThrowAsync<StagingFailedException>();
 
         failed.Which.Message.Should().Contain("data.bin").And.Contain("no job was submitted");
-        _proxy.ClearFaults();
-        var creates = _proxy.Count(r => r.StartsWith("POST", StringComparison.Ordinal) && r.EndsWith("?uploads=", StringComparison.Ordinal));
-        var part1 = _proxy.Count(r => r.Contains("partNumber=1&"));
+        Proxy.ClearFaults();
+        var creates = Proxy.Count(r => r.StartsWith("POST", StringComparison.Ordinal) && r.EndsWith("?uploads=", StringComparison.Ordinal));
+        var part1 = Proxy.Count(r => r.Contains("partNumber=1&"));
 
-        var staged = await FluentActions.Awaiting(() => StageAsync(Plan())).Should().NotThrowAsync("moto said: " + _moto.World.Moto.Log[^Math.Min(3000, _moto.World.Moto.Log.Length)..]);
+        var staged = await FluentActions.Awaiting(() => StageAsync(Plan())).Should().NotThrowAsync("moto said: " + Moto.World.Moto.Log[^Math.Min(3000, Moto.World.Moto.Log.Length)..]);
         staged.Which.Should().Be(3);
 
-        _proxy.Count(r => r.StartsWith("POST", StringComparison.Ordinal) && r.EndsWith("?uploads=", StringComparison.Ordinal)).Should().Be(creates, "the pending upload is resumed, not restarted");
-        _proxy.Count(r => r.Contains("partNumber=1&")).Should().Be(part1, "part 1 is already held by S3");
-        _log.Lines.Should().Contain(l => l.Contains("Resumed the upload") && l.Contains("2 of 3 part(s)"));
-        var head = await _world.Cli.RunAsync("s3api", "head-object", "--bucket", _bucket, "--key", plan.JobPrefix + "workdir/data.bin", "--query", "ETag", "--output", "text");
+        Proxy.Count(r => r.StartsWith("POST", StringComparison.Ordinal) && r.EndsWith("?uploads=", StringComparison.Ordinal)).Should().Be(creates, "the pending upload is resumed, not restarted");
+        Proxy.Count(r => r.Contains("partNumber=1&")).Should().Be(part1, "part 1 is already held by S3");
+        Log.Lines.Should().Contain(l => l.Contains("Resumed the upload") && l.Contains("2 of 3 part(s)"));
+        var head = await World.Cli.RunAsync("s3api", "head-object", "--bucket", _bucket, "--key", plan.JobPrefix + "workdir/data.bin", "--query", "ETag", "--output", "text");
         head.Trim().Trim('"').Should().Be(S3Stager.ExpectedETag(plan.Files.Single(f => f.ObjectName.EndsWith("data.bin", StringComparison.Ordinal))));
     }
 
     [Fact]
     public async Task A_connection_dropped_after_S3_took_a_part_is_retried_within_the_run()
     {
-        _proxy.Inject(r => r.Method == "PUT" && r.QueryString.Value!.Contains("partNumber=2"), AwsFault.DropAfterForward);
+        Proxy.Inject(r => r.Method == "PUT" && r.QueryString.Value!.Contains("partNumber=2"), AwsFault.DropAfterForward);
 
         (await StageAsync(Plan())).Should().Be(3);
 
-        _proxy.Count(r => r.Contains("partNumber=2&")).Should().Be(2);
+        Proxy.Count(r => r.Contains("partNumber=2&")).Should().Be(2);
     }
 
     [Fact]
@@ -119,7 +102,7 @@ public sealed class S3StagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifet
     {
         await StageAsync(Plan());
         var before = Puts;
-        File.AppendAllText(_world.Temp.Combine("project", "work", "train.py"), "# changed\n");
+        File.AppendAllText(World.Temp.Combine("project", "work", "train.py"), "# changed\n");
 
         await StageAsync(Plan(write: false));
 
@@ -130,7 +113,7 @@ public sealed class S3StagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifet
     [Fact]
     public async Task The_precheck_passes_a_missing_bucket_that_will_be_created()
     {
-        var item = await new S3Stager(SharedHttpClient.Instance, _log, S3Store.Aws).PrecheckAsync(Plan(), _world.Environment(), default);
+        var item = await new S3Stager(SharedHttpClient.Instance, Log, S3Store.Aws).PrecheckAsync(Plan(), World.Environment(), default);
 
         item!.Passed.Should().BeTrue(item.Reason);
         item.Reason.Should().Contain("will be created");
@@ -139,17 +122,17 @@ public sealed class S3StagingTests : IClassFixture<OpenMotoFixture>, IAsyncLifet
     [Fact]
     public async Task Nebius_staging_uses_the_nebius_profile_and_its_endpoint_whatever_AWS_PROFILE_says()
     {
-        _world.Set("AWS_ENDPOINT_URL", null);
-        _world.AddKeys("nebius", _moto.Alice);
-        _world.WriteFile(".aws/config", "[profile nebius]\nregion = eu-north1\nendpoint_url = " + _proxy.Endpoint + "\n");
-        _world.Set("AWS_PROFILE", "does-not-exist");
+        World.Set("AWS_ENDPOINT_URL", null);
+        World.AddKeys("nebius", Moto.Alice);
+        World.WriteFile(".aws/config", "[profile nebius]\nregion = eu-north1\nendpoint_url = " + Proxy.Endpoint + "\n");
+        World.Set("AWS_PROFILE", "does-not-exist");
 
         var plan = Plan("nebius");
         (await StageAsync(plan, S3Store.Nebius)).Should().Be(3);
 
         plan.JobPrefixUri.Should().StartWith("nebius://" + _bucket + "/base/job-");
         plan.Store.Should().Be("nebius");
-        TaskRewriter.ToServerYaml(TaskParser.ParseFile(WriteTask(), _world.Temp.Combine("project")), plan).Should().Contain("nebius://" + _bucket);
-        _proxy.Count(r => r.Contains("partNumber=")).Should().Be(3);
+        TaskRewriter.ToServerYaml(TaskParser.ParseFile(WriteTask(), World.Temp.Combine("project")), plan).Should().Contain("nebius://" + _bucket);
+        Proxy.Count(r => r.Contains("partNumber=")).Should().Be(3);
     }
 }

@@ -18,6 +18,13 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
 
     private GcpCloudChecker Checker() => new(SharedHttpClient.Instance, _log);
 
+    /// <summary>Service account a@proj, granted every permission the checks test, is the identity.</summary>
+    private void UseKeyWithEveryPermission()
+    {
+        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
+        _world.UseKey("a");
+    }
+
     private async Task<Dictionary<Capability, CapabilityResult>> CheckAsync(params Capability[] capabilities)
     {
         var results = await Checker().Resolve(_world.Environment()).CheckAsync(capabilities.Length == 0 ? [Capability.Compute, Capability.Storage] : capabilities, CancellationToken.None);
@@ -27,8 +34,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task An_identity_with_every_permission_is_allowed_for_both_capabilities_in_at_most_three_requests()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
 
         var results = await CheckAsync();
 
@@ -94,8 +100,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Disabled_compute_api_is_reported_as_api_disabled_not_missing_permissions()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.DisableApi("proj", "compute.googleapis.com");
 
         var results = await CheckAsync();
@@ -110,8 +115,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Disabled_resource_manager_api_disables_both_with_its_own_hint()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.DisableApi("proj", "cloudresourcemanager.googleapis.com");
 
         var results = await CheckAsync();
@@ -138,8 +142,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_401_from_the_api_is_authentication_failed()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.Status(401));
 
         var results = await CheckAsync();
@@ -151,8 +154,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_403_on_the_project_says_it_may_not_exist()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.Status(403));
 
         var results = await CheckAsync();
@@ -164,8 +166,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_429_with_Retry_After_is_retried_after_the_asked_delay()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.Status(429, retryAfterSeconds: 1));
 
         var results = await CheckAsync(Capability.Storage);
@@ -180,8 +181,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Persistent_500s_end_unreachable_after_the_configured_attempts()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.Status(500), times: 3);
 
         var results = await CheckAsync(Capability.Storage);
@@ -195,8 +195,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_dropped_connection_is_retried()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.DropConnection());
 
         var results = await CheckAsync(Capability.Storage);
@@ -208,8 +207,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_server_times_out_per_attempt_and_ends_unreachable()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Set("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "0.3");
         _world.Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "2");
         _world.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(10)), times: 2);
@@ -225,8 +223,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task A_server_that_refuses_connections_is_unreachable()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Set("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER", "http://127.0.0.1:1/");
         _world.Set("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", "1");
 
@@ -263,8 +260,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Cancellation_stops_a_check_in_flight_promptly()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
         _world.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(20)));
         using var cancellation = new CancellationTokenSource();
         var check = Checker().Resolve(_world.Environment()).CheckAsync([Capability.Storage], cancellation.Token);
@@ -281,8 +277,7 @@ public sealed class GcpCloudCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Tokens_never_appear_in_the_debug_trace()
     {
-        _world.ServiceAccount("a", "proj", GcpWorld.AllPermissions());
-        _world.UseKey("a");
+        UseKeyWithEveryPermission();
 
         await CheckAsync();
 

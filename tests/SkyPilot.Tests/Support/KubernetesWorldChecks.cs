@@ -6,11 +6,9 @@ using SkyPilot.TestKit;
 
 namespace SkyPilot.Tests.Support;
 
-/// <summary>Core's view of a <see cref="KubernetesWorld"/>: its environment, the checker and the cached check service.</summary>
+/// <summary>Core's view of a <see cref="KubernetesWorld"/>: the checker and the cached check service.</summary>
 public static class KubernetesWorldChecks
 {
-    public static SkyEnvironment Environment(this KubernetesWorld world) => new(world.Variables, world.Home, isWindows: false);
-
     public static KubernetesCloudChecker Checker(this KubernetesWorld world) => new(NullSkyLog.Instance, null, world.ServiceAccountDirectory);
 
     public static CloudCheckService Service(this KubernetesWorld world) =>

@@ -6,9 +6,5 @@ namespace SkyPilot.Tests.Support;
 /// <summary>A world's variables as Core's environment snapshot, for tests that call Core directly.</summary>
 public static class WorldEnvironment
 {
-    public static SkyEnvironment Environment(this GcpWorld world) => new(world.Variables, world.Home, isWindows: false);
-
-    public static SkyEnvironment Environment(this NebiusWorld world) => new(world.Variables, world.Home, isWindows: false);
-
-    public static SkyEnvironment Environment(this AwsWorld world) => new(world.Variables, world.Home, isWindows: false);
+    public static SkyEnvironment Environment(this TestWorld world) => new(world.Variables, world.Home, isWindows: false);
 }
