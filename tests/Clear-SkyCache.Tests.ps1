@@ -46,4 +46,19 @@ Describe 'The identity-aware cache' {
         $removed | Should -Not -BeNullOrEmpty
         Get-SkyCache | ForEach-Object { $_.IsValid | Should -BeTrue }
     }
+
+    It 'warns once about a damaged cache file, shows nothing from it, and the next check replaces it' {
+        $file = Join-Path $env:SKYPILOT_PS_CACHE_DIR 'powershell-check-cache.json'
+        New-Item -ItemType Directory -Force -Path $env:SKYPILOT_PS_CACHE_DIR | Out-Null
+        Set-Content -LiteralPath $file -Value '{ this is not json'
+        $entries = Get-SkyCache -WarningVariable warned -WarningAction SilentlyContinue
+        $entries | Should -BeNullOrEmpty
+        $warned | Should -Not -BeNullOrEmpty
+        "$warned" | Should -Match 'is damaged'
+        $result = Test-SkyCloud gcp -WarningVariable checkWarned -WarningAction SilentlyContinue
+        $result.FromCache | Should -BeFalse
+        @($checkWarned | Where-Object { "$_" -match 'is damaged' }).Count | Should -Be 1 -Because 'a check that reads the file and then rebuilds it says so once'
+        @(Get-SkyCache -WarningVariable afterWarned).Count | Should -BeGreaterThan 0
+        $afterWarned | Should -BeNullOrEmpty
+    }
 }

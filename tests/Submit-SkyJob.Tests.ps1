@@ -60,4 +60,17 @@ Describe 'Get-SkyJob and Stop-SkyJob' {
         $cancelled = $jobs | Where-Object { -not $_.IsTerminal } | Stop-SkyJob -Confirm:$false -PassThru
         $cancelled | ForEach-Object { $_.Status | Should -BeIn 'CANCELLING', 'CANCELLED' }
     }
+
+    It 'Stop-SkyJob reports a job that does not exist as ObjectNotFound and cancels nothing' {
+        Stop-SkyJob -JobId 999999 -Confirm:$false -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFound*'
+        $failure[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'Get-SkyJob reports a server that does not answer as ApiServerUnreachable, with a hint' {
+        Get-SkyJob -Endpoint 'http://127.0.0.1:1' -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'ApiServerUnreachable*'
+        $failure[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $failure[0].ErrorDetails.RecommendedAction | Should -Match 'sky api start'
+    }
 }

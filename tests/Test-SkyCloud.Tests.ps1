@@ -73,4 +73,12 @@ Describe 'Get-SkyCloudIdentity' {
         $identity.Project | Should -Be 'demo-project'
         $identity.CredentialType | Should -Be 'service_account'
     }
+
+    It 'names a credential file that does not exist, with a hint, without an error' {
+        $env:GOOGLE_APPLICATION_CREDENTIALS = Join-Path $script:world.home 'no-such-key.json'
+        $identity = Get-SkyCloudIdentity -Cloud gcp -ErrorVariable failure
+        $failure | Should -BeNullOrEmpty
+        $identity.Problem | Should -Match 'does not exist'
+        $identity.Hint | Should -Match 'GOOGLE_APPLICATION_CREDENTIALS'
+    }
 }

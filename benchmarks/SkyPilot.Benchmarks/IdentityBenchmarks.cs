@@ -35,4 +35,11 @@ public class IdentityBenchmarks
 
     [Benchmark(Description = "GCP identity + fingerprint from files")]
     public string ResolveGcpIdentity() => GcpIdentityResolver.Resolve(_env).Fingerprint;
+
+    /// <summary>The floor: reading the three files the resolution reads (~/.sky/config.yaml is read once per snapshot).</summary>
+    [Benchmark(Baseline = true, Description = "floor: File.ReadAllBytes of the same three files")]
+    public int ReadTheFiles() =>
+        File.ReadAllBytes(_temp.Combine("gcloud/active_config")).Length
+        + File.ReadAllBytes(_temp.Combine("gcloud/configurations/config_bench")).Length
+        + File.ReadAllBytes(_temp.Combine("key.json")).Length;
 }

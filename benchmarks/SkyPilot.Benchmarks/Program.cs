@@ -11,7 +11,14 @@ var mode = args.FirstOrDefault() ?? "check";
 switch (mode)
 {
     case "micro":
-        BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks), typeof(FourCloudBenchmarks)]).RunAll(args: args.Skip(1).ToArray());
+        // RunAll ignores --filter; Run honours it and, given no filter, would ask on the console which to run.
+        var microArgs = args.Skip(1).ToArray();
+        if (!microArgs.Contains("--filter"))
+        {
+            microArgs = [.. microArgs, "--filter", "*"];
+        }
+
+        BenchmarkSwitcher.FromTypes([typeof(IdentityBenchmarks), typeof(CacheBenchmarks), typeof(FourCloudBenchmarks)]).Run(microArgs);
         break;
     case "staging":
         await StagingBenchmark.RunAsync(args.Skip(1).ToArray());

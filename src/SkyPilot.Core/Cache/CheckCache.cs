@@ -23,6 +23,9 @@ namespace SkyPilot.Core.Cache
         private readonly StateFile<CacheFileModel> _file;
         private readonly Func<DateTimeOffset> _clock;
 
+        /// <summary>The damage this instance (one invocation) already warned about: a check reads, then saves, and says it once.</summary>
+        private string? _reportedProblem;
+
         public CheckCache(CacheSettings settings, ISkyLog log, Func<DateTimeOffset>? clock = null)
         {
             Settings = settings;
@@ -41,7 +44,8 @@ namespace SkyPilot.Core.Cache
             var (stored, problem) = ReadStored();
             if (problem != null)
             {
-                _log.Warning(problem);
+                _log.Warning(problem + "; it is ignored, and replaced when a check next saves its result");
+                _reportedProblem = problem;
             }
 
             var entries = stored.Select(s => CacheEntryMapper.FromStored(s, FilePath)).Where(e => e != null).Select(e => e!).ToList();
@@ -116,7 +120,7 @@ namespace SkyPilot.Core.Cache
             await _file.UpdateAsync(
                 (model, problem) =>
                 {
-                    if (problem != null)
+                    if (problem != null && problem != _reportedProblem)
                     {
                         _log.Warning(problem + "; rebuilding it");
                     }

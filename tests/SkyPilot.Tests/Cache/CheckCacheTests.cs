@@ -165,6 +165,34 @@ public sealed class CheckCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_check_that_reads_a_damaged_file_and_then_saves_warns_once()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(CachePath)!);
+        File.WriteAllText(CachePath, "{ not json");
+        var cache = Cache();
+
+        cache.Read();
+        await cache.StoreAsync([SampleResults.Result(SampleResults.Identity("fp"), Capability.Storage, CheckStatus.Allowed, _clock.Now)], default);
+
+        _log.Lines.Where(l => l.Contains("is damaged")).Should().ContainSingle()
+            .Which.Should().Contain("replaced when a check next saves its result");
+        Cache().Read().Entries.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_file_damaged_between_the_read_and_the_save_is_reported_when_it_is_rebuilt()
+    {
+        var cache = Cache();
+        cache.Read().Problem.Should().BeNull();
+        Directory.CreateDirectory(Path.GetDirectoryName(CachePath)!);
+        File.WriteAllText(CachePath, "{ not json");
+
+        await cache.StoreAsync([SampleResults.Result(SampleResults.Identity("fp"), Capability.Storage, CheckStatus.Allowed, _clock.Now)], default);
+
+        _log.Lines.Should().ContainSingle(l => l.Contains("is damaged")).Which.Should().EndWith("rebuilding it");
+    }
+
+    [Fact]
     public async Task A_directory_where_the_file_should_be_is_a_warning_not_a_failure()
     {
         Directory.CreateDirectory(CachePath);
