@@ -36,8 +36,8 @@ namespace SkyPilot.Core.Aws
 
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
-            var (identity, state) = AwsIdentityResolver.Resolve(environment, _clock());
-            return new ResolvedCloud<AwsLocalState>(identity, environment, state, CheckAsync);
+            var resolution = AwsIdentityResolver.ResolveOnce(environment, _clock);
+            return new ResolvedCloud<AwsLocalState>(resolution.Identity, environment, resolution.State, CheckAsync);
         }
 
         private async Task<IReadOnlyList<CapabilityResult>> CheckAsync(ResolvedCloud<AwsLocalState> resolved, IReadOnlyCollection<Capability> capabilities, CancellationToken cancellationToken)

@@ -26,6 +26,17 @@ namespace SkyPilot.Core.Aws
             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
         };
 
+        /// <summary>
+        /// The resolution of this environment snapshot, made at the first call's time and then reused: within one
+        /// cmdlet invocation the identity that is checked is, by construction, the one that stages.
+        /// </summary>
+        public static AwsResolution ResolveOnce(SkyEnvironment env, Func<DateTimeOffset> clock) =>
+            env.Once(e =>
+            {
+                var (identity, state) = Resolve(e, clock());
+                return new AwsResolution(identity, state);
+            });
+
         public static (CloudIdentity Identity, AwsLocalState State) Resolve(SkyEnvironment env, DateTimeOffset now)
         {
             var config = SkyConfig.Load(env);

@@ -220,22 +220,16 @@ namespace SkyPilot.Core.Storage
             public CloudIdentity Identity { get; }
         }
 
-        /// <summary>Credentials and endpoint for the store, read now; or why there are none.</summary>
+        /// <summary>
+        /// Credentials and endpoint for the store, or why there are none. The local state is read once per environment
+        /// snapshot, so the identity that prechecks the bucket is the one that uploads.
+        /// </summary>
         private async Task<(Target? Target, (string Reason, string Hint)? Problem)> ConnectAsync(SkyEnvironment environment, CancellationToken cancellationToken)
         {
-            var now = DateTimeOffset.UtcNow;
-            AwsLocalState state;
-            CloudIdentity identity;
-            if (_store == S3Store.Aws)
-            {
-                (identity, state) = AwsIdentityResolver.Resolve(environment, now);
-            }
-            else
-            {
-                state = AwsLocalState.Read(environment, SkyConfig.Load(environment), now, NebiusProfile);
-                identity = new CloudIdentity { Cloud = KnownClouds.Nebius, Configuration = NebiusProfile, CredentialType = state.Credential.TypeName, CredentialSource = state.Credential.Root.Location, ProblemStatus = state.ProblemStatus, Problem = state.Problem, Hint = state.Hint, ResolvedAt = now };
-            }
-
+            var resolution = _store == S3Store.Aws
+                ? AwsIdentityResolver.ResolveOnce(environment, () => DateTimeOffset.UtcNow)
+                : environment.Once(ResolveNebiusStore).Resolution;
+            var (identity, state) = (resolution.Identity, resolution.State);
             if (!identity.IsUsable)
             {
                 return (null, (identity.Problem!, _store == S3Store.Nebius ? NebiusStorageHint : identity.Hint ?? "aws configure"));
@@ -254,6 +248,22 @@ namespace SkyPilot.Core.Storage
             {
                 return (null, (Redactor.Redact(e.Message), e.Hint));
             }
+        }
+
+        private static NebiusStoreResolution ResolveNebiusStore(SkyEnvironment environment)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var state = AwsLocalState.Read(environment, SkyConfig.Load(environment), now, NebiusProfile);
+            var identity = new CloudIdentity { Cloud = KnownClouds.Nebius, Configuration = NebiusProfile, CredentialType = state.Credential.TypeName, CredentialSource = state.Credential.Root.Location, ProblemStatus = state.ProblemStatus, Problem = state.Problem, Hint = state.Hint, ResolvedAt = now };
+            return new NebiusStoreResolution(new AwsResolution(identity, state));
+        }
+
+        /// <summary>The Nebius object store's profile, read once per snapshot (its own type: the AWS one is read once too).</summary>
+        private sealed class NebiusStoreResolution
+        {
+            public NebiusStoreResolution(AwsResolution resolution) => Resolution = resolution;
+
+            public AwsResolution Resolution { get; }
         }
 
         private const string NebiusProfile = "nebius";

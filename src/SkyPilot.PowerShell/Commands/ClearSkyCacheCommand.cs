@@ -39,7 +39,7 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             var settings = CacheSettings.FromEnvironment(environment, Log);
             var cache = new CheckCache(settings, Log);
             var service = CloudCheckService.CreateDefault(environment, Log);

@@ -23,7 +23,7 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             var service = CloudCheckService.CreateDefault(environment, Log);
             if (service.Cache is null)
             {

@@ -22,7 +22,7 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             var service = CloudCheckService.CreateDefault(environment, Log);
             foreach (var cloud in KnownClouds.Normalize(Cloud) ?? service.Clouds)
             {

@@ -38,7 +38,7 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             var service = CloudCheckService.CreateDefault(environment, Log);
             var clouds = KnownClouds.Normalize(Cloud);
             WriteSkyVerbose("Checking " + string.Join(", ", clouds ?? service.Clouds.ToArray()) + " for " + string.Join(", ", (Capability ?? new[] { Core.Checks.Capability.Compute, Core.Checks.Capability.Storage }).Select(c => c.ToString().ToLowerInvariant())));

@@ -8,8 +8,7 @@ using SkyPilot.Core.Http;
 namespace SkyPilot.PowerShell.Infrastructure
 {
     /// <summary>
-    /// Base of the cmdlets that talk to the SkyPilot API server: one environment snapshot per invocation (so the
-    /// SkyPilot config is read once) and the one way to find the server and build its client.
+    /// Base of the cmdlets that talk to the SkyPilot API server: the one way to find the server and build its client.
     /// </summary>
     /// <remarks>
     /// -Endpoint stays declared on each cmdlet: its position and pipeline binding differ per cmdlet, and a parameter
@@ -17,11 +16,6 @@ namespace SkyPilot.PowerShell.Infrastructure
     /// </remarks>
     public abstract class SkyApiCmdlet : SkyCmdlet
     {
-        private SkyEnvironment? _environment;
-
-        /// <summary>This invocation's environment snapshot, taken on first use.</summary>
-        internal SkyEnvironment Environment => LazyInitializer.EnsureInitialized(ref _environment, () => SkyEnvironment.FromProcess())!;
-
         /// <summary>
         /// The client for <paramref name="endpoint"/> (-Endpoint or a piped job's), else SKYPILOT_API_SERVER_ENDPOINT,
         /// else <c>api_server.endpoint</c> in the config, else the default. The config is loaded strictly: a file that

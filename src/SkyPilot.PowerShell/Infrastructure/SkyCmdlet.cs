@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Threading;
 using System.Threading.Tasks;
+using SkyPilot.Core;
 
 namespace SkyPilot.PowerShell.Infrastructure
 {
@@ -20,6 +21,7 @@ namespace SkyPilot.PowerShell.Infrastructure
     public abstract class SkyCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private SkyEnvironment? _environment;
 
         /// <summary>Collects Core's verbose, debug and warning lines for the pipeline thread.</summary>
         internal QueuedLog Log { get; } = new QueuedLog();
@@ -51,6 +53,12 @@ namespace SkyPilot.PowerShell.Infrastructure
                 }
             }
         }
+
+        /// <summary>
+        /// This invocation's environment snapshot, taken on first use: every pipeline record of one invocation sees
+        /// the same variables, config and resolved identities (each read once), so what was checked is what is used.
+        /// </summary>
+        internal SkyEnvironment Environment => LazyInitializer.EnsureInitialized(ref _environment, () => SkyEnvironment.FromProcess())!;
 
         /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
         internal CancellationToken Cancellation => _cancellation.Token;

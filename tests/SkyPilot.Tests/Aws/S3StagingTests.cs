@@ -45,6 +45,23 @@ public sealed class S3StagingTests : MotoProxyTests<OpenMotoFixture>
         new S3Stager(SharedHttpClient.Instance, Log, store).StageAsync(plan, World.Environment(), _ => { }, default);
 
     [Fact]
+    public async Task Staging_uploads_as_the_identity_that_was_prechecked_even_when_the_credentials_file_is_emptied_in_between()
+    {
+        await World.Cli.RunAsync("s3api", "create-bucket", "--bucket", _bucket);
+        var plan = Plan();
+        var env = World.Environment();
+        var stager = new S3Stager(SharedHttpClient.Instance, Log, S3Store.Aws);
+        (await stager.PrecheckAsync(plan, env, default))!.Passed.Should().BeTrue();
+
+        File.WriteAllText(Path.Combine(World.AwsDirectory, "credentials"), string.Empty);
+
+        (await stager.StageAsync(plan, env, _ => { }, default)).Should().Be(3, "the prechecked identity stages, not what the files say now");
+        World.Environment().Get("AWS_PROFILE").Should().BeNull();
+        (await new S3Stager(SharedHttpClient.Instance, Log, S3Store.Aws).PrecheckAsync(plan, World.Environment(), default))!.Passed
+            .Should().BeFalse("a new invocation reads the emptied file");
+    }
+
+    [Fact]
     public async Task Stages_small_files_and_a_multipart_file_that_the_real_CLI_then_lists_and_a_rerun_uploads_nothing()
     {
         var plan = Plan();
