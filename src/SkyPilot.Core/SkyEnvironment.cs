@@ -50,7 +50,8 @@ namespace SkyPilot.Core
         /// <summary>The user's home directory: HOME on Unix, USERPROFILE on Windows.</summary>
         public string HomeDirectory { get; }
 
-        public IReadOnlyDictionary<string, string> Variables => _variables;
+        /// <summary>A copy of every variable, for a child process that runs in this environment (an exec credential plugin).</summary>
+        internal Dictionary<string, string> CopyVariables() => new Dictionary<string, string>(_variables, _variables.Comparer);
 
         /// <summary>The current process environment.</summary>
         public static SkyEnvironment FromProcess()

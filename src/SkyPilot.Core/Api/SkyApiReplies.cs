@@ -50,6 +50,8 @@ namespace SkyPilot.Core.Api
                 throw VersionRefused(endpoint, reply.Header(SkyApiProtocol.VersionHeader), ApiVersionHeader(reply));
             }
 
+            // The server says "unknown request id" only in text: 404 {"detail":"Request '<id>' not found"} (recorded from a
+            // 0.13 server); any other 404 (a proxy, a wrong path) is not that, so the prefix is what tells them apart.
             if (reply.StatusCode == 404 && json?["detail"] is JValue notFound && ((string?)notFound)?.StartsWith("Request '", StringComparison.Ordinal) == true)
             {
                 throw new SkyApiException(SkyApiFailure.NotFound, "The API server at " + endpoint + " has no " + what + " (" + AnsiText.Strip((string?)notFound) + ").", "Requests are kept for a limited time; check the job queue with Get-SkyJob.", httpStatus: 404);

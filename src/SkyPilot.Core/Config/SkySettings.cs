@@ -55,6 +55,7 @@ namespace SkyPilot.Core.Config
         };
 
         private readonly Dictionary<NumericSetting, double> _values = new Dictionary<NumericSetting, double>();
+        private readonly HashSet<NumericSetting> _given = new HashSet<NumericSetting>();
         private int _reported;
 
         private SkySettings(SkyEnvironment env)
@@ -67,6 +68,10 @@ namespace SkyPilot.Core.Config
                 if (warning != null)
                 {
                     warnings.Add(warning);
+                }
+                else if (env.Get(setting.Variable) != null)
+                {
+                    _given.Add(setting);
                 }
             }
 
@@ -82,6 +87,9 @@ namespace SkyPilot.Core.Config
         internal static SkySettings Parse(SkyEnvironment env) => new SkySettings(env);
 
         public double Get(NumericSetting setting) => _values[setting];
+
+        /// <summary>True when the user set the variable to a usable value (a caller with its own default keeps it otherwise).</summary>
+        public bool IsGiven(NumericSetting setting) => _given.Contains(setting);
 
         public int GetInt(NumericSetting setting) => (int)_values[setting];
 

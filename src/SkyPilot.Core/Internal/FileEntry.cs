@@ -55,21 +55,6 @@ namespace SkyPilot.Core.Internal
             return InspectManaged(path);
         }
 
-        /// <summary>The size of what reading <paramref name="path"/> returns (the target's, for a link).</summary>
-        public static long ContentLength(string path)
-        {
-            var info = new FileInfo(path);
-            if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
-            {
-                return info.Length;
-            }
-
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
-            {
-                return stream.Length;
-            }
-        }
-
         /// <summary>The path to read for a link to a file: its final target, so the size planned is the size read.</summary>
         public static string Resolve(string path)
         {

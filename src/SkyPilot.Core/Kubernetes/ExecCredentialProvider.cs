@@ -78,7 +78,7 @@ namespace SkyPilot.Core.Kubernetes
             }
 
             var pluginEnv = ExecPluginIdentity.PluginEnvironment(env, exec);
-            var variables = new Dictionary<string, string>(pluginEnv.Variables.ToDictionary(p => p.Key, p => p.Value), env.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            var variables = pluginEnv.CopyVariables();
             if (!variables.ContainsKey(env.IsWindows ? "USERPROFILE" : "HOME"))
             {
                 variables[env.IsWindows ? "USERPROFILE" : "HOME"] = env.HomeDirectory;

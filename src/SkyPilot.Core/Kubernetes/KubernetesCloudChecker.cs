@@ -9,6 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core.Checks;
+using SkyPilot.Core.Config;
 using SkyPilot.Core.Http;
 using SkyPilot.Core.Identity;
 
@@ -216,7 +217,7 @@ namespace SkyPilot.Core.Kubernetes
         {
             var settings = HttpSettings.FromEnvironment(env);
             return settings.With(
-                attemptTimeout: env.Get("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS") is null ? ApiTimeout : settings.AttemptTimeout,
+                attemptTimeout: env.Settings.IsGiven(SkySettings.HttpTimeoutSeconds) ? settings.AttemptTimeout : ApiTimeout,
                 maxAttempts: Math.Min(settings.MaxAttempts, 2));
         }
 

@@ -185,4 +185,20 @@ public sealed class CacheFaultTests : IDisposable
         SkyPilot.Core.Storage.GcsStager.Parallelism(env).Should().Be(64);
         _log.Lines.Should().BeEmpty();
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("1e10", false)]
+    [InlineData("7", true)]
+    public void A_setting_counts_as_given_only_when_the_user_set_a_usable_value(string? value, bool given)
+    {
+        var variables = new Dictionary<string, string>();
+        if (value != null)
+        {
+            variables["SKYPILOT_PS_HTTP_TIMEOUT_SECONDS"] = value;
+        }
+
+        SkySettings.For(new SkyEnvironment(variables, _temp.Path, isWindows: false)).IsGiven(SkySettings.HttpTimeoutSeconds).Should().Be(given);
+    }
 }
