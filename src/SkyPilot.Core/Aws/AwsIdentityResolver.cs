@@ -30,6 +30,7 @@ namespace SkyPilot.Core.Aws
         /// The resolution of this environment snapshot, made at the first call's time and then reused: within one
         /// cmdlet invocation the identity that is checked is, by construction, the one that stages.
         /// </summary>
+        /// <remarks><paramref name="clock"/> is read by the first call only, the one that resolves.</remarks>
         public static AwsResolution ResolveOnce(SkyEnvironment env, Func<DateTimeOffset> clock) =>
             env.Once(e =>
             {

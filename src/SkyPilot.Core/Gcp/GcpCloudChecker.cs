@@ -46,7 +46,7 @@ namespace SkyPilot.Core.Gcp
 
         public ResolvedCloud Resolve(SkyEnvironment environment)
         {
-            var resolution = GcpIdentityResolver.ResolveOnce(environment, _clock());
+            var resolution = GcpIdentityResolver.ResolveOnce(environment, _clock);
             return new ResolvedCloud<GcpResolution>(resolution.Identity, environment, resolution, CheckAsync);
         }
 

@@ -51,7 +51,8 @@ namespace SkyPilot.Core.Gcp
         /// The resolution of this environment snapshot, resolved on first use and then reused: within one cmdlet
         /// invocation the identity that is checked is, by construction, the one that stages and launches.
         /// </summary>
-        internal static GcpResolution ResolveOnce(SkyEnvironment env, DateTimeOffset? now = null) => env.Once(e => ResolveDetailed(e, null, now));
+        /// <remarks><paramref name="clock"/> is read by the first call only, the one that resolves.</remarks>
+        internal static GcpResolution ResolveOnce(SkyEnvironment env, Func<DateTimeOffset>? clock = null) => env.Once(e => ResolveDetailed(e, null, clock?.Invoke()));
 
         internal static GcpResolution ResolveDetailed(SkyEnvironment env, string? project = null, DateTimeOffset? now = null)
         {
