@@ -22,10 +22,10 @@ namespace SkyPilot.Core.Nebius
     /// </summary>
     public sealed class NebiusCredentialManager
     {
-        private readonly IGrpcUnaryCaller _caller;
+        private readonly IGrpcCaller _caller;
         private readonly Func<DateTimeOffset> _clock;
 
-        public NebiusCredentialManager(IGrpcUnaryCaller caller, Func<DateTimeOffset>? clock = null)
+        public NebiusCredentialManager(IGrpcCaller caller, Func<DateTimeOffset>? clock = null)
         {
             _caller = caller;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
