@@ -1,19 +1,30 @@
 using System;
-using System.Threading;
-using System.Threading.Tasks;
-using Google.Protobuf;
+using Grpc.Core;
 
 namespace SkyPilot.Core.Grpc
 {
     /// <summary>The netstandard2.0 build's caller: gRPC needs HTTP/2 trailers, which .NET Framework's HttpClient lacks.</summary>
-    internal sealed class UnsupportedGrpcCaller : IGrpcUnaryCaller
+    internal sealed class UnsupportedGrpcCaller : IGrpcCaller
     {
         public bool IsSupported => false;
 
-        public Task<TResponse> CallAsync<TResponse>(Uri address, string method, IMessage request, MessageParser<TResponse> parser, string? bearerToken, TimeSpan timeout, CancellationToken cancellationToken)
-            where TResponse : class, IMessage<TResponse>
+        public CallInvoker Invoker(Uri address, TimeSpan attemptTimeout) => new UnsupportedCallInvoker();
+
+        /// <summary>Fails every call before anything is sent.</summary>
+        private sealed class UnsupportedCallInvoker : CallInvoker
         {
-            throw new PlatformNotSupportedException("gRPC calls need PowerShell 7 (.NET 8 or later); this is the .NET Framework build.");
+            public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) => throw Unsupported();
+
+            public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) => throw Unsupported();
+
+            public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) => throw Unsupported();
+
+            public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) => throw Unsupported();
+
+            public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) => throw Unsupported();
+
+            private static PlatformNotSupportedException Unsupported() =>
+                new PlatformNotSupportedException("gRPC calls need PowerShell 7 (.NET 8 or later); this is the .NET Framework build.");
         }
     }
 }

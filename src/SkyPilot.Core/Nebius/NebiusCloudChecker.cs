@@ -18,11 +18,11 @@ namespace SkyPilot.Core.Nebius
     /// </summary>
     public sealed class NebiusCloudChecker : ICloudChecker
     {
-        private readonly IGrpcUnaryCaller _caller;
+        private readonly IGrpcCaller _caller;
         private readonly Func<DateTimeOffset> _clock;
         private readonly NebiusTokenProvider _tokens;
 
-        public NebiusCloudChecker(IGrpcUnaryCaller caller, Func<DateTimeOffset>? clock = null)
+        public NebiusCloudChecker(IGrpcCaller caller, Func<DateTimeOffset>? clock = null)
         {
             _caller = caller;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
@@ -30,7 +30,7 @@ namespace SkyPilot.Core.Nebius
         }
 
         /// <summary>The caller this build supports: HTTP/2 on .NET 8+, none on .NET Framework.</summary>
-        public static IGrpcUnaryCaller DefaultCaller(ISkyLog log)
+        public static IGrpcCaller DefaultCaller(ISkyLog log)
         {
 #if NET8_0_OR_GREATER
             return new GrpcNetCaller(log);

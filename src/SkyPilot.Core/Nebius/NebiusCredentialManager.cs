@@ -22,13 +22,70 @@ namespace SkyPilot.Core.Nebius
     /// </summary>
     public sealed class NebiusCredentialManager
     {
-        private readonly IGrpcUnaryCaller _caller;
+        private readonly IGrpcCaller _caller;
         private readonly Func<DateTimeOffset> _clock;
 
-        public NebiusCredentialManager(IGrpcUnaryCaller caller, Func<DateTimeOffset>? clock = null)
+        public NebiusCredentialManager(IGrpcCaller caller, Func<DateTimeOffset>? clock = null)
         {
             _caller = caller;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
+        }
+
+        /// <summary>
+        /// The whole update before anything is written: with <paramref name="fromCli"/> the token (and the tenant, when
+        /// none is given and the tenant file holds none usable) comes from the Nebius CLI; then the candidate is
+        /// validated (<see cref="ValidateAsync"/>). Null when there is nothing to write (a plain refresh).
+        /// </summary>
+        /// <exception cref="NebiusCredentialException">The CLI failed, or a step refused the candidate.</exception>
+        public async Task<NebiusCredentialUpdate?> PrepareAsync(
+            SkyEnvironment environment, string? token, string? tenantId, bool fromCli, bool allowUnreachable, CancellationToken cancellationToken)
+        {
+            if (fromCli)
+            {
+                var cli = await FromCliAsync(environment, NeedsTenantFromCli(environment, tenantId), cancellationToken).ConfigureAwait(false);
+                token = cli.Token;
+                tenantId = tenantId ?? cli.TenantId;
+            }
+
+            if (token is null && tenantId is null)
+            {
+                return null;
+            }
+
+            var (validationWarnings, _) = await ValidateAsync(environment, token, tenantId, allowUnreachable, cancellationToken).ConfigureAwait(false);
+            var warnings = new List<string>(validationWarnings);
+            if (EnvironmentTokenWarning(environment, token) is string precedence)
+            {
+                warnings.Add(precedence);
+            }
+
+            return new NebiusCredentialUpdate(token, tenantId, Targets(new NebiusPaths(environment), token, tenantId), warnings);
+        }
+
+        /// <summary>True when no tenant is given and the tenant file holds no usable tenant id (missing, unreadable or malformed).</summary>
+        internal static bool NeedsTenantFromCli(SkyEnvironment environment, string? tenantId) =>
+            tenantId is null && NebiusTokenFormat.CheckTenant(NebiusLocalState.ReadTenantFile(new NebiusPaths(environment))) != null;
+
+        /// <summary><c>NEBIUS_IAM_TOKEN</c> wins over the token file (as in <see cref="NebiusLocalState"/>): writing a token while it is set changes nothing the checks use.</summary>
+        internal static string? EnvironmentTokenWarning(SkyEnvironment environment, string? token) =>
+            token != null && environment.Get("NEBIUS_IAM_TOKEN") != null
+                ? "NEBIUS_IAM_TOKEN is set and takes precedence over the token file just written; remove it ('Remove-Item Env:NEBIUS_IAM_TOKEN') to use the file"
+                : null;
+
+        private static IReadOnlyList<string> Targets(NebiusPaths paths, string? token, string? tenantId)
+        {
+            var targets = new List<string>();
+            if (token != null)
+            {
+                targets.Add(paths.TokenFile);
+            }
+
+            if (tenantId != null)
+            {
+                targets.Add(paths.TenantFile);
+            }
+
+            return targets;
         }
 
         /// <summary>
@@ -128,6 +185,9 @@ namespace SkyPilot.Core.Nebius
             warnings.Add("written without validation: " + reason);
             return null;
         }
+
+        /// <summary>Atomically writes a prepared update, owner-only. Returns the paths written.</summary>
+        public IReadOnlyList<string> Write(SkyEnvironment environment, NebiusCredentialUpdate update) => Write(environment, update.Token, update.TenantId);
 
         /// <summary>Atomically writes the token and/or tenant files, owner-only. Returns the paths written.</summary>
         public IReadOnlyList<string> Write(SkyEnvironment environment, string? token, string? tenantId)

@@ -2,39 +2,37 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Grpc.Core;
 using SkyPilot.Core.Grpc;
 using SkyPilot.Core.Nebius.Wire;
 
 namespace SkyPilot.Core.Nebius
 {
-    /// <summary>The three Nebius IAM calls the module makes.</summary>
+    /// <summary>The three Nebius IAM calls the module makes, through the clients generated from <c>Protos/nebius_iam.proto</c>.</summary>
     internal sealed class NebiusIamClient
     {
-        public const string ListProjects = "nebius.iam.v1.ProjectService/List";
-        public const string GetProfile = "nebius.iam.v1.ProfileService/Get";
-        public const string Exchange = "nebius.iam.v1.TokenExchangeService/Exchange";
+        private readonly ProjectService.ProjectServiceClient _projects;
+        private readonly ProfileService.ProfileServiceClient _profiles;
+        private readonly TokenExchangeService.TokenExchangeServiceClient _tokens;
 
-        private readonly IGrpcUnaryCaller _caller;
-        private readonly NebiusEndpoints _endpoints;
-        private readonly TimeSpan _timeout;
-
-        public NebiusIamClient(IGrpcUnaryCaller caller, NebiusEndpoints endpoints, TimeSpan timeout)
+        public NebiusIamClient(IGrpcCaller caller, NebiusEndpoints endpoints, TimeSpan timeout)
         {
-            _caller = caller;
-            _endpoints = endpoints;
-            _timeout = timeout;
+            var iam = caller.Invoker(endpoints.Iam, timeout);
+            _projects = new ProjectService.ProjectServiceClient(iam);
+            _profiles = new ProfileService.ProfileServiceClient(iam);
+            _tokens = new TokenExchangeService.TokenExchangeServiceClient(caller.Invoker(endpoints.Tokens, timeout));
         }
 
         /// <summary>SkyPilot's compute check: listing the tenant's projects proves the token works for the tenant.</summary>
         public async Task<int> ListProjectsAsync(string token, string tenantId, CancellationToken cancellationToken)
         {
-            var response = await _caller.CallAsync(_endpoints.Iam, ListProjects, new ListProjectsRequest { ParentId = tenantId, PageSize = 100 }, ListProjectsResponse.Parser, token, _timeout, cancellationToken).ConfigureAwait(false);
+            var response = await _projects.ListAsync(new ListProjectsRequest { ParentId = tenantId, PageSize = 100 }, Bearer(token), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             return response.Items.Count;
         }
 
         public async Task<NebiusProfile> GetProfileAsync(string token, CancellationToken cancellationToken)
         {
-            var response = await _caller.CallAsync(_endpoints.Iam, GetProfile, new GetProfileRequest(), GetProfileResponse.Parser, token, _timeout, cancellationToken).ConfigureAwait(false);
+            var response = await _profiles.GetAsync(new GetProfileRequest(), Bearer(token), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             switch (response.ProfileCase)
             {
                 case GetProfileResponse.ProfileOneofCase.UserProfile:
@@ -59,14 +57,16 @@ namespace SkyPilot.Core.Nebius
                 SubjectToken = signedJwt,
                 SubjectTokenType = "urn:ietf:params:oauth:token-type:jwt",
             };
-            var response = await _caller.CallAsync(_endpoints.Tokens, Exchange, request, CreateTokenResponse.Parser, null, _timeout, cancellationToken).ConfigureAwait(false);
+            var response = await _tokens.ExchangeAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             if (string.IsNullOrEmpty(response.AccessToken))
             {
-                throw new GrpcCallException(Exchange, GrpcStatusCode.Internal, "the exchange returned no access token");
+                throw new GrpcCallException(TokenExchangeService.Descriptor.FullName + "/Exchange", GrpcStatusCode.Internal, "the exchange returned no access token");
             }
 
             return (response.AccessToken, TimeSpan.FromSeconds(response.ExpiresIn > 0 ? response.ExpiresIn : 3600));
         }
+
+        private static Metadata Bearer(string token) => new Metadata { { "authorization", "Bearer " + token } };
 
         private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
     }

@@ -193,6 +193,9 @@ namespace SkyPilot.Core.Nebius
             }
         }
 
+        /// <summary>The tenant file's trimmed text, or null when it is missing or cannot be read.</summary>
+        internal static string? ReadTenantFile(NebiusPaths paths) => ReadTrimmed(paths.TenantFile).Text;
+
         private void Fail(CheckStatus status, string problem, string hint)
         {
             ProblemStatus = status;

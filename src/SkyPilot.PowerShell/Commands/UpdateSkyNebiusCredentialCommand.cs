@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security;
@@ -45,75 +43,30 @@ namespace SkyPilot.PowerShell.Commands
             var environment = SkyEnvironment.FromProcess();
             var manager = new NebiusCredentialManager(NebiusCloudChecker.DefaultCaller(Log));
             var token = Token is null ? null : Plain(Token);
-            var tenant = TenantId;
-            var warnings = new List<string>();
-            var written = false;
-            if (FromCli.IsPresent)
+            var update = Run(ct => manager.PrepareAsync(environment, token, TenantId, FromCli.IsPresent, Force.IsPresent, ct), cancellationToken);
+            if (update != null)
             {
-                var needTenant = tenant is null && NebiusTokenFormat.CheckTenant(ReadTenantOnDisk(environment)) != null;
-                var fromCli = Run(ct => manager.FromCliAsync(environment, needTenant, ct), cancellationToken);
-                token = fromCli.Token;
-                tenant = tenant ?? fromCli.TenantId;
-            }
-
-            if (token != null || tenant != null)
-            {
-                var validation = Run(ct => manager.ValidateAsync(environment, token, tenant, Force.IsPresent, ct), cancellationToken);
-                warnings.AddRange(validation.Warnings);
-                var paths = new NebiusPaths(environment);
-                var target = string.Join(", ", Targets(paths, token, tenant));
-                if (!ShouldProcess(target, "Write Nebius credentials (owner-only, atomic replace)"))
+                if (!ShouldProcess(string.Join(", ", update.Targets), "Write Nebius credentials (owner-only, atomic replace)"))
                 {
                     return;
                 }
 
-                foreach (var path in manager.Write(environment, token, tenant))
+                foreach (var path in manager.Write(environment, update))
                 {
                     WriteSkyVerbose("Wrote " + path);
-                }
-
-                written = true;
-                if (token != null && environment.Get("NEBIUS_IAM_TOKEN") != null)
-                {
-                    warnings.Add("NEBIUS_IAM_TOKEN is set and takes precedence over the token file just written; remove it ('Remove-Item Env:NEBIUS_IAM_TOKEN') to use the file");
                 }
             }
 
             // Re-validate what is on disk now, replacing any cached Nebius result (the 'sky check nebius' refresh).
             var service = CloudCheckService.CreateDefault(environment, Log);
             var result = Run(ct => service.CheckAsync(environment, new[] { KnownClouds.Nebius }, new[] { Capability.Compute }, true, ct), cancellationToken)[0];
-            var status = NebiusCredentialManager.StatusFrom(result, written, warnings);
+            var status = NebiusCredentialManager.StatusFrom(result, update != null, update?.Warnings);
             foreach (var warning in status.Warnings)
             {
                 WriteSkyWarning("Nebius: " + warning);
             }
 
             WriteObject(status);
-        }
-
-        private static IEnumerable<string> Targets(NebiusPaths paths, string? token, string? tenant)
-        {
-            if (token != null)
-            {
-                yield return paths.TokenFile;
-            }
-
-            if (tenant != null)
-            {
-                yield return paths.TenantFile;
-            }
-        }
-
-        private static string? ReadTenantOnDisk(SkyEnvironment environment)
-        {
-            try
-            {
-                return System.IO.File.ReadAllText(new NebiusPaths(environment).TenantFile).Trim();
-            }
-            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
-            {
-                return null;
-            }
         }
 
         private static string Plain(SecureString secure)

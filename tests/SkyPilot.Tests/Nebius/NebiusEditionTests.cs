@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using SkyPilot.Core;
 using SkyPilot.Core.Checks;
 using SkyPilot.Core.Grpc;
@@ -17,12 +16,11 @@ public sealed class NebiusEditionTests : IDisposable
         new(new Dictionary<string, string>(extra.Select(e => new KeyValuePair<string, string>(e.Item1, e.Item2))) { ["HOME"] = _temp.Path }, _temp.Path, isWindows: false);
 
     /// <summary>What the netstandard2.0 build (Windows PowerShell 5.1) gets: a caller that cannot speak gRPC.</summary>
-    private sealed class NoGrpc : IGrpcUnaryCaller
+    private sealed class NoGrpc : IGrpcCaller
     {
         public bool IsSupported => false;
 
-        public Task<TResponse> CallAsync<TResponse>(Uri address, string method, IMessage request, MessageParser<TResponse> parser, string? bearerToken, TimeSpan timeout, CancellationToken cancellationToken)
-            where TResponse : class, IMessage<TResponse> => throw new InvalidOperationException("must not be called");
+        public Grpc.Core.CallInvoker Invoker(Uri address, TimeSpan attemptTimeout) => throw new InvalidOperationException("must not be called");
     }
 
     [Fact]
