@@ -40,7 +40,7 @@ namespace SkyPilot.PowerShell.Commands
 
         internal override void Execute(CancellationToken cancellationToken)
         {
-            var environment = SkyEnvironment.FromProcess();
+            var environment = Environment;
             var manager = new NebiusCredentialManager(NebiusCloudChecker.DefaultCaller(Log));
             var token = Token is null ? null : Plain(Token);
             var update = Run(ct => manager.PrepareAsync(environment, token, TenantId, FromCli.IsPresent, Force.IsPresent, ct), cancellationToken);
