@@ -164,7 +164,7 @@ public sealed partial class FakeGoogleServer
             await Task.Delay(Latency);
         }
 
-        if (TakeFault(path) is { } fault && await ApplyFaultAsync(context, fault))
+        if (TakeFault(path + request.QueryString.Value) is { } fault && await ApplyFaultAsync(context, fault))
         {
             return;
         }

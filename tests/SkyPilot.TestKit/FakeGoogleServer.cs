@@ -84,7 +84,10 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
     /// <summary>Answers calls to <paramref name="service"/> (e.g. compute.googleapis.com) in the project with SERVICE_DISABLED.</summary>
     public void DisableApi(string project, string service) => _disabled[(project, service)] = true;
 
-    /// <summary>The next request whose path contains <paramref name="pathFragment"/> gets this fault instead of an answer.</summary>
+    /// <summary>
+    /// The next request whose path, or path and query (e.g. <c>upload_id=</c> for a resumable session's PUTs), contains
+    /// <paramref name="pathFragment"/> gets this fault instead of an answer.
+    /// </summary>
     public void InjectFault(string pathFragment, Fault fault, int times = 1)
     {
         for (var i = 0; i < times; i++)
@@ -110,7 +113,7 @@ public sealed partial class FakeGoogleServer : IAsyncDisposable
         }
 
         var path = request.Path.Value ?? string.Empty;
-        if (TakeFault(path) is { } fault && await ApplyFaultAsync(context, fault))
+        if (TakeFault(path + request.QueryString.Value) is { } fault && await ApplyFaultAsync(context, fault))
         {
             return;
         }

@@ -43,6 +43,7 @@ namespace SkyPilot.Core.Api
         private readonly RetryingHttpSender _sender;
         private readonly RetryingHttpSender _once;
         private readonly RetryingHttpSender _waiting;
+        private readonly RetryingHttpSender _waitingOnce;
 
         public SkyApiClient(HttpClient http, SkyApiEndpoint endpoint, SkyEnvironment env, ISkyLog log)
         {
@@ -54,7 +55,11 @@ namespace SkyPilot.Core.Api
             _sender = new RetryingHttpSender(http, _settings, log);
             _once = new RetryingHttpSender(http, _settings.With(maxAttempts: 1), log);
             _waiting = new RetryingHttpSender(http, _settings.With(attemptTimeout: RequestWait), log);
+            _waitingOnce = new RetryingHttpSender(http, _settings.With(attemptTimeout: RequestWait, maxAttempts: 1), log);
         }
+
+        /// <summary>The transport's retry policy, for loops that are themselves the retry (<see cref="Jobs.ManagedJobWaiter"/>).</summary>
+        public RetryPolicy RetryPolicy => _sender.Policy;
 
         public SkyApiEndpoint Endpoint => _endpoint;
 
@@ -128,7 +133,7 @@ namespace SkyPilot.Core.Api
             string? lost = null;
             try
             {
-                var reply = await SendAsync(_once, HttpMethod.Post, "jobs/launch", body, "launch", cancellationToken).ConfigureAwait(false);
+                var reply = await SendAsync(_once, HttpMethod.Post, "jobs/launch", body, "launch", cancellationToken, keepUnreachable: true).ConfigureAwait(false);
                 if (reply.IsSuccess)
                 {
                     requestId = SkyApiReplies.RequestId(reply);
@@ -212,9 +217,14 @@ namespace SkyPilot.Core.Api
             return null;
         }
 
-        /// <summary>The managed-job queue (<c>/jobs/queue/v2</c>, falling back to <c>/jobs/queue</c> on older servers). No jobs controller: empty.</summary>
-        public async Task<IReadOnlyList<ManagedJob>> QueueAsync(ManagedJobQuery query, CancellationToken cancellationToken)
+        /// <summary>
+        /// The managed-job queue (<c>/jobs/queue/v2</c>, falling back to <c>/jobs/queue</c> on older servers). No jobs
+        /// controller: empty. With <paramref name="singleAttempt"/> every request is sent once, for a caller that is
+        /// itself the retry (a poll loop), so the transport's retries are not nested inside its own.
+        /// </summary>
+        public async Task<IReadOnlyList<ManagedJob>> QueueAsync(ManagedJobQuery query, CancellationToken cancellationToken, bool singleAttempt = false)
         {
+            var sender = singleAttempt ? _once : _sender;
             var body = Body("Get-SkyJob");
             body["refresh"] = query.Refresh;
             body["skip_finished"] = query.SkipFinished;
@@ -225,15 +235,15 @@ namespace SkyPilot.Core.Api
                 body["workspace_match"] = query.Workspace;
             }
 
-            var reply = await SendAsync(_sender, HttpMethod.Post, "jobs/queue/v2", body, "job queue", cancellationToken).ConfigureAwait(false);
+            var reply = await SendAsync(sender, HttpMethod.Post, "jobs/queue/v2", body, "job queue", cancellationToken).ConfigureAwait(false);
             if (reply.StatusCode == 404)
             {
-                reply = await SendAsync(_sender, HttpMethod.Post, "jobs/queue", body, "job queue", cancellationToken).ConfigureAwait(false);
+                reply = await SendAsync(sender, HttpMethod.Post, "jobs/queue", body, "job queue", cancellationToken).ConfigureAwait(false);
             }
 
             try
             {
-                var result = await GetRequestAsync(Accepted(reply, "the job queue"), cancellationToken).ConfigureAwait(false);
+                var result = await GetRequestAsync(singleAttempt ? _waitingOnce : _waiting, Accepted(reply, "the job queue"), cancellationToken).ConfigureAwait(false);
                 return ManagedJobParser.ParseQueue(result.ReturnValue, _endpoint.ToString());
             }
             catch (SkyApiException e) when (e.ErrorType == "ClusterNotUpError")
@@ -412,9 +422,11 @@ namespace SkyPilot.Core.Api
         }
 
         /// <summary>Waits for a request (<c>GET /api/get</c> blocks until it finishes) and decodes its return value.</summary>
-        public async Task<ApiRequestResult> GetRequestAsync(string requestId, CancellationToken cancellationToken)
+        public Task<ApiRequestResult> GetRequestAsync(string requestId, CancellationToken cancellationToken) => GetRequestAsync(_waiting, requestId, cancellationToken);
+
+        private async Task<ApiRequestResult> GetRequestAsync(RetryingHttpSender sender, string requestId, CancellationToken cancellationToken)
         {
-            var reply = await SendAsync(_waiting, HttpMethod.Get, "api/get?request_id=" + Uri.EscapeDataString(requestId), null, "request " + requestId, cancellationToken, IsTransientForGet).ConfigureAwait(false);
+            var reply = await SendAsync(sender, HttpMethod.Get, "api/get?request_id=" + Uri.EscapeDataString(requestId), null, "request " + requestId, cancellationToken, IsTransientForGet).ConfigureAwait(false);
             return SkyApiReplies.RequestResult(requestId, reply, _endpoint);
         }
 
@@ -434,8 +446,12 @@ namespace SkyPilot.Core.Api
                 ?? throw new SkyApiException(SkyApiFailure.BadResponse, "The API server answered " + what + " without a request id (neither X-Skypilot-Request-ID nor X-Request-ID).", "Is " + _endpoint + " a SkyPilot API server?");
         }
 
-        /// <summary>Sends through the one transport; a call that never got an answer becomes <see cref="SkyApiFailure.Unreachable"/> (except for the launch).</summary>
-        private async Task<HttpCallResult> SendAsync(RetryingHttpSender sender, HttpMethod method, string path, JObject? body, string operation, CancellationToken cancellationToken, Func<HttpCallResult, bool>? isTransient = null)
+        /// <summary>
+        /// Sends through the one transport; a call that never got an answer becomes <see cref="SkyApiFailure.Unreachable"/>
+        /// unless <paramref name="keepUnreachable"/> (the launch, which tells a request never sent from an answer lost).
+        /// </summary>
+        private async Task<HttpCallResult> SendAsync(RetryingHttpSender sender, HttpMethod method, string path, JObject? body, string operation, CancellationToken cancellationToken,
+            Func<HttpCallResult, bool>? isTransient = null, bool keepUnreachable = false)
         {
             var json = body?.ToString(Formatting.None);
             HttpRequestMessage Create()
@@ -450,7 +466,7 @@ namespace SkyPilot.Core.Api
                 return request;
             }
 
-            if (sender == _once)
+            if (keepUnreachable)
             {
                 return await sender.SendAsync(Create, "SkyPilot API " + operation, cancellationToken, isTransient ?? IsTransient).ConfigureAwait(false);
             }

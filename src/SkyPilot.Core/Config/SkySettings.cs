@@ -44,6 +44,7 @@ namespace SkyPilot.Core.Config
         public static readonly NumericSetting CacheDeniedTtlSeconds = new NumericSetting("SKYPILOT_PS_CACHE_DENIED_TTL_SECONDS", 120, 0, 600);
         public static readonly NumericSetting HttpTimeoutSeconds = new NumericSetting("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", 20, 0.1, 600);
         public static readonly NumericSetting HttpMaxAttempts = new NumericSetting("SKYPILOT_PS_HTTP_MAX_ATTEMPTS", 4, 1, 10, wholeNumber: true);
+        public static readonly NumericSetting HttpMaxDelaySeconds = new NumericSetting("SKYPILOT_PS_HTTP_MAX_DELAY_SECONDS", 30, 0, 300);
         public static readonly NumericSetting JobPollSeconds = new NumericSetting("SKYPILOT_PS_JOB_POLL_SECONDS", 5, 0.05, 600);
         public static readonly NumericSetting NebiusTokenWarnHours = new NumericSetting("SKYPILOT_PS_NEBIUS_TOKEN_WARN_HOURS", 10, 0, 12);
         public static readonly NumericSetting UploadParallelism = new NumericSetting("SKYPILOT_PS_UPLOAD_PARALLELISM", 8, 1, 64, wholeNumber: true);
@@ -51,7 +52,7 @@ namespace SkyPilot.Core.Config
         /// <summary>All of them, for documentation and tests.</summary>
         public static readonly IReadOnlyList<NumericSetting> All = new[]
         {
-            CacheTtlMinutes, CacheDeniedTtlSeconds, HttpTimeoutSeconds, HttpMaxAttempts, JobPollSeconds, NebiusTokenWarnHours, UploadParallelism,
+            CacheTtlMinutes, CacheDeniedTtlSeconds, HttpTimeoutSeconds, HttpMaxAttempts, HttpMaxDelaySeconds, JobPollSeconds, NebiusTokenWarnHours, UploadParallelism,
         };
 
         private readonly Dictionary<NumericSetting, double> _values = new Dictionary<NumericSetting, double>();

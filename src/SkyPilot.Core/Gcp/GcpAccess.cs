@@ -28,11 +28,11 @@ namespace SkyPilot.Core.Gcp
 
         /// <summary>A Cloud Storage client for this identity at the configured storage endpoint.</summary>
         public Storage.GcsClient Storage(System.Net.Http.HttpClient http, ISkyLog log) =>
-            new Storage.GcsClient(http, Settings, log, Endpoints.Root(GoogleApi.Storage), TokenSource());
+            new Storage.GcsClient(http, Settings, log, Endpoints.Root(GoogleApi.Storage), TokenSource(log));
 
-        public Func<CancellationToken, Task<string>> TokenSource()
+        public Func<CancellationToken, Task<string>> TokenSource(ISkyLog log)
         {
-            var tokens = new GoogleAuthTokenSource(Settings);
+            var tokens = new GoogleAuthTokenSource(Settings, log);
             var credential = Resolution.Credential;
             return ct => tokens.GetAccessTokenAsync(credential, ct);
         }

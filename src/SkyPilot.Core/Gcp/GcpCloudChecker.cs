@@ -69,7 +69,7 @@ namespace SkyPilot.Core.Gcp
             var settings = HttpSettings.FromEnvironment(environment, _log);
             var rest = new GoogleRestClient(new RetryingHttpSender(_http, settings, _log));
             var endpoints = new GoogleEndpoints(environment, resolution.Gcloud.Properties);
-            var tokens = _tokens ?? new GoogleAuthTokenSource(settings);
+            var tokens = _tokens ?? new GoogleAuthTokenSource(settings, _log);
 
             string token;
             try

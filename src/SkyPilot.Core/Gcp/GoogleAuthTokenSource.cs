@@ -16,6 +16,12 @@ namespace SkyPilot.Core.Gcp
     /// Access tokens from Google.Apis.Auth. The library credential (and the token it holds until expiry) is reused
     /// only while the key file's content is unchanged: a changed file gets a fresh credential.
     /// </summary>
+    /// <remarks>
+    /// Token requests go through the module's one transport policy (<see cref="PolicyHttpClientFactory"/>: per-attempt
+    /// deadline, retry classification, backoff and redacted trace), with the library's own backoff off. Credentials
+    /// outlive an invocation, so the settings and log of the invocation asking for a token travel with the call
+    /// (<see cref="Current"/>), not with the cached credential.
+    /// </remarks>
     internal sealed class GoogleAuthTokenSource : IGoogleTokenSource
     {
         private const string CloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
@@ -24,54 +30,63 @@ namespace SkyPilot.Core.Gcp
         private static readonly ConcurrentDictionary<string, (string Digest, GoogleCredential Credential)> Credentials =
             new ConcurrentDictionary<string, (string, GoogleCredential)>(StringComparer.Ordinal);
 
-        private readonly HttpSettings _settings;
+        private static readonly AsyncLocal<(HttpSettings Settings, ISkyLog Log)?> Current = new AsyncLocal<(HttpSettings, ISkyLog)?>();
 
-        public GoogleAuthTokenSource(HttpSettings settings)
+        private static readonly PolicyHttpClientFactory HttpFactory = new PolicyHttpClientFactory(() => Current.Value ?? (new HttpSettings(), NullSkyLog.Instance));
+
+        private readonly HttpSettings _settings;
+        private readonly ISkyLog _log;
+
+        public GoogleAuthTokenSource(HttpSettings settings, ISkyLog log)
         {
             _settings = settings;
+            _log = log;
         }
 
         public async Task<string> GetAccessTokenAsync(AdcCredential credential, CancellationToken cancellationToken)
         {
             var google = CredentialFor(credential);
-            using (var deadline = new AttemptDeadline(_settings.AttemptTimeout, cancellationToken))
+            Current.Value = (_settings, _log);
+            try
             {
-                try
+                var access = (ITokenAccess)google;
+                return await access.GetAccessTokenForRequestAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ServiceUnreachableException e)
+            {
+                throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint could not be reached: " + e.Detail, NetworkHint, e);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The library's own timeout: ours are per attempt, inside the policy.
+                throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint did not answer", NetworkHint, e);
+            }
+            catch (TokenResponseException e)
+            {
+                var detail = e.Error?.Error ?? "error";
+                if (!string.IsNullOrEmpty(e.Error?.ErrorDescription))
                 {
-                    var access = (ITokenAccess)google;
-                    return await access.GetAccessTokenForRequestAsync(null, deadline.Token).ConfigureAwait(false);
+                    detail += ": " + e.Error!.ErrorDescription;
                 }
-                catch (OperationCanceledException e) when (deadline.Expired)
-                {
-                    throw new GoogleAuthException(CheckStatus.Unreachable, deadline.Describe("the token endpoint did not answer"), NetworkHint, e);
-                }
-                catch (TokenResponseException e)
-                {
-                    var detail = e.Error?.Error ?? "error";
-                    if (!string.IsNullOrEmpty(e.Error?.ErrorDescription))
-                    {
-                        detail += ": " + e.Error!.ErrorDescription;
-                    }
 
-                    if (e.StatusCode.HasValue && (int)e.StatusCode.Value >= 500)
-                    {
-                        throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint failed (HTTP " + (int)e.StatusCode.Value + ")", NetworkHint, e);
-                    }
+                if (e.StatusCode.HasValue && (int)e.StatusCode.Value >= 500)
+                {
+                    throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint failed (HTTP " + (int)e.StatusCode.Value + ")", NetworkHint, e);
+                }
 
-                    throw new GoogleAuthException(
-                        CheckStatus.AuthenticationFailed,
-                        "the token endpoint refused the " + credential.Type + " credential (" + Redactor.Redact(detail) + ")",
-                        RefusedHint(credential),
-                        e);
-                }
-                catch (HttpRequestException e)
-                {
-                    throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint could not be reached: " + Redactor.Redact(e.GetBaseException().Message), NetworkHint, e);
-                }
-                catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is FormatException || e is System.Security.Cryptography.CryptographicException)
-                {
-                    throw new GoogleAuthException(CheckStatus.InvalidCredentials, "the credential could not be used: " + Redactor.Redact(e.Message), RefusedHint(credential), e);
-                }
+                throw new GoogleAuthException(
+                    CheckStatus.AuthenticationFailed,
+                    "the token endpoint refused the " + credential.Type + " credential (" + Redactor.Redact(detail) + ")",
+                    RefusedHint(credential),
+                    e);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new GoogleAuthException(CheckStatus.Unreachable, "the token endpoint could not be reached: " + Redactor.Redact(e.GetBaseException().Message), NetworkHint, e);
+            }
+            catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is FormatException || e is System.Security.Cryptography.CryptographicException)
+            {
+                throw new GoogleAuthException(CheckStatus.InvalidCredentials, "the credential could not be used: " + Redactor.Redact(e.Message), RefusedHint(credential), e);
             }
         }
 
@@ -88,7 +103,7 @@ namespace SkyPilot.Core.Gcp
         {
             if (credential.Type == AdcCredential.MetadataServer)
             {
-                return Credentials.GetOrAdd("<metadata>", _ => ("metadata", GoogleCredential.FromComputeCredential(new ComputeCredential()))).Credential;
+                return Credentials.GetOrAdd("<metadata>", _ => ("metadata", GoogleCredential.FromComputeCredential(new ComputeCredential(new ComputeCredential.Initializer { HttpClientFactory = HttpFactory })))).Credential;
             }
 
             var digest = FingerprintBuilder.Digest(credential.Content!, 32);
@@ -102,7 +117,7 @@ namespace SkyPilot.Core.Gcp
             try
             {
                 var json = Encoding.UTF8.GetString(credential.Content!);
-                created = CredentialFactory.FromJson(json, credential.Type).CreateScoped(CloudPlatformScope);
+                created = CredentialFactory.FromJson(json, credential.Type).CreateScoped(CloudPlatformScope).CreateWithHttpClientFactory(HttpFactory);
             }
             catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is FormatException || e is System.Security.Cryptography.CryptographicException || e is Newtonsoft.Json.JsonException)
             {

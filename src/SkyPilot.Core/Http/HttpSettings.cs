@@ -14,7 +14,7 @@ namespace SkyPilot.Core.Http
         /// <summary>First backoff delay; doubles per retry, with jitter.</summary>
         public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
-        /// <summary>Cap on any single wait, including a server's <c>Retry-After</c>.</summary>
+        /// <summary>Cap on any single wait, including a server's <c>Retry-After</c>. Environment: <c>SKYPILOT_PS_HTTP_MAX_DELAY_SECONDS</c>.</summary>
         public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
         /// <summary>The settings for <paramref name="env"/> (see <see cref="Config.SkySettings"/>); unusable values are reported to <paramref name="log"/>.</summary>
@@ -26,6 +26,7 @@ namespace SkyPilot.Core.Http
             {
                 AttemptTimeout = numbers.Seconds(Config.SkySettings.HttpTimeoutSeconds),
                 MaxAttempts = numbers.GetInt(Config.SkySettings.HttpMaxAttempts),
+                MaxDelay = numbers.Seconds(Config.SkySettings.HttpMaxDelaySeconds),
             };
         }
 

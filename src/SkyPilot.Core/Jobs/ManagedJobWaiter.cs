@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SkyPilot.Core.Api;
+using SkyPilot.Core.Http;
 
 namespace SkyPilot.Core.Jobs
 {
@@ -12,9 +13,19 @@ namespace SkyPilot.Core.Jobs
     /// Polls the job queue until a managed job has ended — every task of a pipeline, not only the first — reporting each
     /// state it sees. A server that is briefly unreachable (a restart, a proxy's 502) does not end the wait.
     /// </summary>
+    /// <remarks>
+    /// The poll rule. Each poll is one attempt: the wait is itself the retry, so the transport's retries are not nested
+    /// inside it. Polls follow each other at the poll interval (<c>SKYPILOT_PS_JOB_POLL_SECONDS</c>). After a failed poll
+    /// (the server unreachable, or answering 5xx) the next one comes after the transport's backoff for that many
+    /// failures in a row (<see cref="RetryPolicy.Delay"/>: 0.25 s doubling, capped at 30 s by default), and
+    /// <see cref="MaxFailedPolls"/> failed polls in a row — about 1.5 minutes of outage with the defaults — end the wait
+    /// with the last poll's <see cref="SkyApiFailure.Unreachable"/> error.
+    /// </remarks>
     public sealed class ManagedJobWaiter
     {
-        private const int MaxConsecutiveFailures = 10;
+        /// <summary>Failed polls in a row that end the wait.</summary>
+        public const int MaxFailedPolls = 10;
+
         private const int MaxPollsNotFound = 12;
         private readonly SkyApiClient _api;
         private readonly TimeSpan _interval;
@@ -50,7 +61,7 @@ namespace SkyPilot.Core.Jobs
 
                 if (!first)
                 {
-                    var wait = _interval;
+                    var wait = failures > 0 ? _api.RetryPolicy.Delay(failures) : _interval;
                     if (deadline is DateTimeOffset end)
                     {
                         var left = end - DateTimeOffset.UtcNow;
@@ -69,13 +80,13 @@ namespace SkyPilot.Core.Jobs
                 IReadOnlyList<ManagedJob> records;
                 try
                 {
-                    records = (await _api.QueueAsync(new ManagedJobQuery { JobIds = new[] { job.JobId } }, cancellationToken).ConfigureAwait(false))
+                    records = (await _api.QueueAsync(new ManagedJobQuery { JobIds = new[] { job.JobId } }, cancellationToken, singleAttempt: true).ConfigureAwait(false))
                         .Where(j => j.JobId == job.JobId).ToList();
                     failures = 0;
                 }
-                catch (SkyApiException e) when (e.Failure == SkyApiFailure.Unreachable && ++failures < MaxConsecutiveFailures)
+                catch (SkyApiException e) when (e.Failure == SkyApiFailure.Unreachable && ++failures < MaxFailedPolls)
                 {
-                    _log.Warning("Polling managed job " + job.JobId + " failed (" + e.Message + "); retrying (" + failures + " of " + MaxConsecutiveFailures + ").");
+                    _log.Warning("Polling managed job " + job.JobId + " failed (" + e.Message + "); polling again (failed poll " + failures + " of " + MaxFailedPolls + ").");
                     continue;
                 }
 
