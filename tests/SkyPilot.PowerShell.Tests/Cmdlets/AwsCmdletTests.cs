@@ -93,4 +93,65 @@ public sealed class AwsCmdletTests(EngineWorld world) : IDisposable
         world.Jobs.Api.Launches.Count.Should().Be(launchesBefore);
         _aws.Cli.TryRunAsync("s3api", "head-bucket", "--bucket", bucket).GetAwaiter().GetResult().ExitCode.Should().NotBe(0, "nothing was created or uploaded");
     }
+
+    /// <summary>A fresh kubeconfig (KUBECONFIG) with a context at the world's API server that is not the current one: no Kubernetes identity.</summary>
+    private string KubeconfigWithoutCurrentContext()
+    {
+        var kube = world.Kubernetes;
+        var file = kube.Temp.Combine("kubeconfig-" + Guid.NewGuid().ToString("N")[..8]);
+        kube.Set("KUBECONFIG", file);
+        kube.AddTokenContextAsync("team-a", world.KubeServer, world.KubeServer.IssueToken("alice")).GetAwaiter().GetResult();
+        return file;
+    }
+
+    [Fact]
+    public async Task A_default_run_with_no_AWS_or_Kubernetes_credentials_answers_both_locally_with_no_request()
+    {
+        await using var proxy = await AwsFaultProxy.StartAsync(world.Moto.Endpoint);
+        var kubeconfig = KubeconfigWithoutCurrentContext();
+        var kubeRequests = world.KubeServer.Requests.Count;
+        using var env = Use(("AWS_ENDPOINT_URL", proxy.Endpoint), ("KUBECONFIG", kubeconfig));
+
+        var results = _session.Run("Test-SkyCloud").ShouldSucceed().Output.Select(o => (dynamic)o).ToList();
+
+        results.Select(r => (string)r.Cloud).Should().Equal("aws", "gcp", "kubernetes", "nebius");
+        var aws = results.Single(r => (string)r.Cloud == "aws");
+        var kubernetes = results.Single(r => (string)r.Cloud == "kubernetes");
+        ((string)aws.Compute.Status.ToString()).Should().Be("NoCredentials", (string)aws.Compute.Reason);
+        ((string)kubernetes.Compute.Status.ToString()).Should().Be("NoCredentials", (string)kubernetes.Compute.Reason);
+        ((bool)results.Single(r => (string)r.Cloud == "gcp").Compute.Allowed).Should().BeTrue("GCP is checked over the network as usual");
+        proxy.Requests.Should().BeEmpty("no AWS credentials: nothing is asked of AWS");
+        world.KubeServer.Requests.Count.Should().Be(kubeRequests, "no current context: nothing is asked of the API server");
+    }
+
+    [Fact]
+    public async Task The_clouds_of_a_default_run_are_checked_concurrently()
+    {
+        // AWS is delayed by a credential_process that sleeps 1 s, GCP by a 1 s fault on its permission test.
+        var script = _aws.Temp.WriteFile("slow-creds.py", "import json, time\ntime.sleep(1)\nprint(json.dumps({'Version': 1, 'AccessKeyId': '" + world.Moto.Alice.AccessKeyId + "', 'SecretAccessKey': '" + world.Moto.Alice.SecretAccessKey + "'}))\n");
+        await _aws.Cli.RunAsync("configure", "set", "credential_process", MotoServer.Python + " " + script, "--profile", "default");
+        using var env = Use(("KUBECONFIG", KubeconfigWithoutCurrentContext()));
+        TimeSpan Timed(string script)
+        {
+            world.Gcp.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(1)));
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var result = _session.Run(script + " -Refresh").ShouldSucceed().Output.Select(o => (dynamic)o).ToList();
+            stopwatch.Stop();
+            foreach (var r in result.Where(r => (string)r.Cloud == "aws" || (string)r.Cloud == "gcp"))
+            {
+                ((bool)r.Compute.Allowed).Should().BeTrue((string)r.Compute.Reason);
+            }
+
+            return stopwatch.Elapsed;
+        }
+
+        _session.Run("Test-SkyCloud aws -Refresh").ShouldSucceed(); // warm the engine and moto
+        var aws = Timed("Test-SkyCloud aws");
+        var gcp = Timed("Test-SkyCloud gcp");
+        var all = Timed("Test-SkyCloud");
+
+        aws.Should().BeGreaterThan(TimeSpan.FromSeconds(1));
+        gcp.Should().BeGreaterThan(TimeSpan.FromSeconds(1));
+        all.Should().BeLessThan(aws + gcp - TimeSpan.FromSeconds(0.6), "AWS (" + aws + ") and GCP (" + gcp + ") wait at the same time, not one after the other");
+    }
 }

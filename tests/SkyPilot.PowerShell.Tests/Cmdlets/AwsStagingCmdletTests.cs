@@ -57,11 +57,11 @@ public sealed class AwsStagingCmdletTests : IClassFixture<OpenMoto>, IDisposable
     }
 
     /// <summary>The jobs world (API server, GCP) with this AWS world's files and endpoint, and a config without jobs.bucket.</summary>
-    private ProcessEnvironment Use(AwsWorld aws, string user) => _world.UseGcp(
+    private ProcessEnvironment Use(AwsWorld aws, string user, string? skyConfig = null) => _world.UseGcp(
         new[] { "AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE" }
             .Select(n => (n, (string?)aws.Variables[n]))
             .Append(("AWS_PROFILE", null))
-            .Append(("SKYPILOT_CONFIG", _noBucketConfig))
+            .Append(("SKYPILOT_CONFIG", skyConfig ?? _noBucketConfig))
             .Append(("USER", user))
             .Append(("SKYPILOT_PS_HTTP_TIMEOUT_SECONDS", "30")).ToArray());
 
@@ -102,5 +102,34 @@ public sealed class AwsStagingCmdletTests : IClassFixture<OpenMoto>, IDisposable
         error.ToString().Should().Contain("object access to s3://skypilot-filemounts-").And.Contain("s3:ListBucket denied");
         error.ErrorDetails?.RecommendedAction.Should().Contain("jobs.bucket");
         _world.Jobs.Api.Launches.Count.Should().Be(launchesBefore);
+    }
+
+    [Fact]
+    public async Task WhatIf_with_an_s3_jobs_bucket_plans_the_s3_prefix_and_makes_no_request()
+    {
+        await _open.ConfigureAsync("default", _openMoto.Alice);
+        await using var proxy = await AwsFaultProxy.StartAsync(_openMoto.Endpoint);
+        _open.Set("AWS_ENDPOINT_URL", proxy.Endpoint);
+        var bucket = "whatif-" + Guid.NewGuid().ToString("N")[..8];
+        var config = _open.Temp.WriteFile("sky-config-s3.yaml", "jobs:\n  bucket: s3://" + bucket + "/team\n");
+        var task = _world.Jobs.WriteTask(files: 2, infra: "aws");
+        var apiCalls = _world.Jobs.Api.Calls.Count;
+        using var env = Use(_open, "u" + Guid.NewGuid().ToString("N")[..8], config);
+
+        _session.Run("Set-Location $args[0]", _world.Jobs.TaskDirectory).ShouldSucceed();
+        var whatIf = _session.Run("Submit-SkyJob -Path $args[0] -WhatIf -Verbose", task).ShouldSucceed();
+
+        whatIf.Output.Should().BeEmpty();
+        var plan = string.Join("\n", whatIf.Verbose);
+        plan.Should().Contain("compute on aws")
+            .And.Contain("storage on aws (stage local files in s3://" + bucket + ")")
+            .And.Contain("object access to s3://" + bucket + " (created if it does not exist)")
+            .And.MatchRegex(@"Upload: \d+ file\(s\), \d+ bytes to s3://" + bucket + "/team/job-sky-ps-")
+            .And.Contain("workdir -> s3://" + bucket + "/team/job-sky-ps-")
+            .And.NotContain("gs://");
+        proxy.Requests.Should().BeEmpty("-WhatIf makes no call to AWS");
+        _world.Jobs.Api.Calls.Count.Should().Be(apiCalls, "-WhatIf makes no call to the API server");
+        _open.Set("AWS_ENDPOINT_URL", _openMoto.Endpoint);
+        (await _open.Cli.RunAsync("s3", "ls")).Should().NotContain(bucket, "no bucket was created and nothing was written");
     }
 }

@@ -52,4 +52,25 @@ public sealed class CloudHelpTests : IDisposable
         identity.Should().Contain("AWS_DEFAULT_PROFILE comes before AWS_PROFILE").And.Contain("For Kubernetes the identity");
         troubleshooting.Should().Contain("AWS: CredentialsExpired").And.Contain("aws sso login --profile X").And.Contain("Kubernetes: MissingPermissions");
     }
+
+    [Fact]
+    public void Submit_SkyJob_help_says_AWS_and_Kubernetes_compute_is_prechecked_and_files_are_staged_to_S3_and_Nebius()
+    {
+        var text = Help("Get-Help Submit-SkyJob -Full | Out-String -Width 4000");
+
+        text.Should().Contain("AWS for `infra: aws…`")
+            .And.Contain("Kubernetes for `infra: k8s…`")
+            .And.Contain("for s3:// (the active AWS identity) and nebius:// (the `nebius` AWS profile and its `endpoint_url`)")
+            .And.Contain("multipart uploads on S3 and Nebius")
+            .And.NotContain("such as kubernetes or aws")
+            .And.NotContain("this module stages files to Cloud Storage only");
+    }
+
+    [Fact]
+    public void Get_SkyCache_help_shows_the_AWS_and_Kubernetes_reasons_an_entry_is_not_served()
+    {
+        var text = Help("Get-Help Get-SkyCache -Full | Out-String -Width 4000");
+
+        text.Should().Contain("profile changed: dev → prod").And.Contain("context server changed: https://old → https://new");
+    }
 }

@@ -62,6 +62,25 @@ public sealed class AwsCheckTests : IClassFixture<MotoFixture>, IDisposable
     }
 
     [Fact]
+    public async Task Where_no_probe_image_is_found_compute_says_launch_permission_not_verified_and_does_not_claim_RunInstances_was_checked()
+    {
+        // moto ships no latest_amis for mx-central-1, so DescribeImages there finds no al2023 image (as in a new region).
+        await _world.ConfigureAsync("default", _moto.Alice);
+        await _world.Cli.RunAsync("configure", "set", "region", "mx-central-1", "--profile", "default");
+
+        var compute = (await CheckAsync(Capability.Compute)).Single();
+
+        compute.Status.Should().Be(CheckStatus.Allowed, compute.Reason);
+        compute.Reason.Should().StartWith("credentials valid and EC2 answers in mx-central-1")
+            .And.Contain("launch permission not verified: no " + AwsPermissions.ProbeImageName + " image found there")
+            .And.NotContain("dry run");
+        compute.PermissionsTested.Should().Contain(AwsPermissions.DescribeImages).And.NotContain(AwsPermissions.RunInstances);
+        compute.MissingPermissions.Should().BeEmpty();
+        // GetCallerIdentity, DescribeRegions, DescribeImages: no RunInstances request was sent.
+        _log.Lines.Count(l => l.Contains("HTTP POST")).Should().Be(3, string.Join("\n", _log.Lines));
+    }
+
+    [Fact]
     public async Task An_identity_that_may_only_ask_who_it_is_is_denied_DescribeRegions_and_ListBuckets()
     {
         _world.AddKeys("default", _moto.Carol);

@@ -115,7 +115,7 @@ public sealed class S3StagingTests : MotoProxyTests<OpenMotoFixture>
     }
 
     [Fact]
-    public async Task A_changed_file_is_uploaded_again_and_the_others_are_not()
+    public async Task A_changed_file_gives_a_new_run_id_so_every_file_is_staged_again_under_the_new_prefix()
     {
         await StageAsync(Plan());
         var before = Puts;

@@ -187,4 +187,69 @@ public sealed class KubernetesExecPluginTests : IAsyncLifetime
         after.CredentialDigest.Should().NotBe(before.CredentialDigest);
         Runs.Should().Be(0, "resolving an identity never runs the plugin");
     }
+
+    /// <summary>Writes new random keys for <paramref name="profile"/> with the real CLI (<c>aws configure set</c>): a key rotation.</summary>
+    private static async Task SetAwsKeysAsync(AwsCli aws, string profile)
+    {
+        var id = "AKIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant();
+        await aws.RunAsync("configure", "set", "aws_access_key_id", id, "--profile", profile);
+        await aws.RunAsync("configure", "set", "aws_secret_access_key", Guid.NewGuid().ToString("N"), "--profile", profile);
+    }
+
+    private string Fingerprint() => _world.Checker().Resolve(_world.Environment()).Identity.Fingerprint;
+
+    [Theory]
+    [InlineData("aws", "eks get-token --cluster-name c", true)]
+    [InlineData("aws-iam-authenticator", "token -i c", true)]
+    [InlineData("kube-token-helper", "get-token", false)]
+    public async Task An_aws_eks_plugins_identity_is_the_AWS_identity_so_a_key_rotation_or_profile_switch_is_a_new_identity(string command, string args, bool actsAsAws)
+    {
+        var aws = new AwsCli(_world.Home);
+        await SetAwsKeysAsync(aws, "default");
+        await SetAwsKeysAsync(aws, "prod");
+        await UseExecContextAsync(command, args.Split(' ').Select(a => "--exec-arg=" + a).ToArray());
+
+        var first = Fingerprint();
+        var unchanged = Fingerprint();
+        await SetAwsKeysAsync(aws, "default");
+        var rotated = Fingerprint();
+        _world.Set("AWS_PROFILE", "prod");
+        var switched = Fingerprint();
+
+        unchanged.Should().Be(first, "nothing changed");
+        if (actsAsAws)
+        {
+            _world.Checker().Resolve(_world.Environment()).Identity.CredentialType.Should().Be("exec:" + command);
+            rotated.Should().NotBe(first, "the plugin signs with the rotated keys of the default profile");
+            switched.Should().NotBe(rotated, "AWS_PROFILE=prod makes the plugin act as another AWS identity");
+        }
+        else
+        {
+            new[] { rotated, switched }.Should().AllBe(first, "a plugin that is not AWS's does not carry the AWS identity");
+        }
+
+        Runs.Should().Be(0, "resolving an identity never runs the plugin");
+        _server.Requests.Should().BeEmpty("resolving an identity makes no call");
+    }
+
+    [Fact]
+    public async Task The_AWS_profile_in_the_plugins_exec_env_wins_over_the_users_and_its_keys_are_what_counts()
+    {
+        var aws = new AwsCli(_world.Home);
+        await SetAwsKeysAsync(aws, "team");
+        await SetAwsKeysAsync(aws, "other");
+        await UseExecContextAsync("aws", "--exec-arg=eks", "--exec-arg=get-token", "--exec-arg=--cluster-name", "--exec-arg=c", "--exec-env=AWS_PROFILE=team");
+
+        var first = Fingerprint();
+        _world.Set("AWS_PROFILE", "other");
+        var userSwitched = Fingerprint();
+        await SetAwsKeysAsync(aws, "other");
+        var otherRotated = Fingerprint();
+        await SetAwsKeysAsync(aws, "team");
+        var teamRotated = Fingerprint();
+
+        userSwitched.Should().Be(first, "the exec env pins the plugin's profile to team");
+        otherRotated.Should().Be(first, "the other profile's keys are not the plugin's");
+        teamRotated.Should().NotBe(first, "the team profile's keys are the plugin's");
+    }
 }
