@@ -127,13 +127,14 @@ public sealed class AwsCmdletTests(EngineWorld world) : IDisposable
     [Fact]
     public async Task The_clouds_of_a_default_run_are_checked_concurrently()
     {
-        // AWS is delayed by a credential_process that sleeps 1 s, GCP by a 1 s fault on its permission test.
-        var script = _aws.Temp.WriteFile("slow-creds.py", "import json, time\ntime.sleep(1)\nprint(json.dumps({'Version': 1, 'AccessKeyId': '" + world.Moto.Alice.AccessKeyId + "', 'SecretAccessKey': '" + world.Moto.Alice.SecretAccessKey + "'}))\n");
+        // AWS is delayed by a credential_process that sleeps 2 s, GCP by a 2 s fault on its permission test: run one after
+        // the other they take at least 4 s, together about 2 s, so the bound below leaves a second for a loaded machine.
+        var script = _aws.Temp.WriteFile("slow-creds.py", "import json, time\ntime.sleep(2)\nprint(json.dumps({'Version': 1, 'AccessKeyId': '" + world.Moto.Alice.AccessKeyId + "', 'SecretAccessKey': '" + world.Moto.Alice.SecretAccessKey + "'}))\n");
         await _aws.Cli.RunAsync("configure", "set", "credential_process", MotoServer.Python + " " + script, "--profile", "default");
         using var env = Use(("KUBECONFIG", KubeconfigWithoutCurrentContext()));
         TimeSpan Timed(string script)
         {
-            world.Gcp.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(1)));
+            world.Gcp.Server.InjectFault(":testIamPermissions", Fault.Slow(TimeSpan.FromSeconds(2)));
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
             var result = _session.Run(script + " -Refresh").ShouldSucceed().Output.Select(o => (dynamic)o).ToList();
             stopwatch.Stop();
@@ -150,8 +151,8 @@ public sealed class AwsCmdletTests(EngineWorld world) : IDisposable
         var gcp = Timed("Test-SkyCloud gcp");
         var all = Timed("Test-SkyCloud");
 
-        aws.Should().BeGreaterThan(TimeSpan.FromSeconds(1));
-        gcp.Should().BeGreaterThan(TimeSpan.FromSeconds(1));
-        all.Should().BeLessThan(aws + gcp - TimeSpan.FromSeconds(0.6), "AWS (" + aws + ") and GCP (" + gcp + ") wait at the same time, not one after the other");
+        aws.Should().BeGreaterThan(TimeSpan.FromSeconds(2));
+        gcp.Should().BeGreaterThan(TimeSpan.FromSeconds(2));
+        all.Should().BeLessThan(aws + gcp - TimeSpan.FromSeconds(1.2), "AWS (" + aws + ") and GCP (" + gcp + ") wait at the same time, not one after the other");
     }
 }
